@@ -1,0 +1,84 @@
+import { type ElfFile, type ElfSymbol, type Section, SHN, SHT } from '../elf/index.js';
+import { type Diagnostics, hex } from './diagnostics.js';
+import { KLP_MODULE_RELOCS_PREFIX, objectNameProblem } from './naming.js';
+
+/**
+ * KLP_MODULE_RELOC(obj) { KLP_SYMPOS(sym, pos), ... } annotations, as the
+ * upstream klp-convert series defined them: a section `.klp.module_relocs.<obj>`
+ * of packed 12-byte entries `{ void *sym (union with u64); u32 sympos; }`,
+ * each pointer slot filled by a relocation to the annotated symbol.
+ */
+
+export const ANNOTATION_ENTRY_SIZE = 12;
+
+export interface Annotation {
+  object: string;
+  symbol: ElfSymbol;
+  position: number;
+  /** `<section>+<offset>`, for messages. */
+  where: string;
+}
+
+export interface AnnotationScan {
+  annotations: Annotation[];
+  /** Annotation sections and their relocation sections: removed from the output. */
+  sections: Set<Section>;
+}
+
+export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationScan {
+  const sections = new Set<Section>();
+  const annotations: Annotation[] = [];
+  const relocsFor = new Map<Section, Section[]>();
+  for (const s of elf.sections) {
+    if (s.isRelocation && s.infoSection) {
+      const list = relocsFor.get(s.infoSection) ?? [];
+      list.push(s);
+      relocsFor.set(s.infoSection, list);
+    }
+  }
+  for (const s of elf.sections) {
+    if (!s.name.startsWith(KLP_MODULE_RELOCS_PREFIX) || s.isRelocation) continue;
+    sections.add(s);
+    const object = s.name.slice(KLP_MODULE_RELOCS_PREFIX.length);
+    const where = `${elf.fileName}: section '${s.name}'`;
+    const problem = objectNameProblem(object);
+    if (problem) {
+      diags.error(`${where}: ${problem}`);
+      continue;
+    }
+    if (s.type === SHT.NOBITS || s.data.length % ANNOTATION_ENTRY_SIZE !== 0) {
+      diags.error(`${where}: size ${s.data.length} is not a multiple of the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`);
+      continue;
+    }
+    const count = s.data.length / ANNOTATION_ENTRY_SIZE;
+    const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
+    const bySlot = new Map<number, ElfSymbol>();
+    for (const rs of relocsFor.get(s) ?? []) {
+      sections.add(rs);
+      for (const r of rs.relocations ?? []) {
+        const off = Number(r.offset);
+        // Pair by r_offset, not list order: a linker may emit the entries' relocations in any order.
+        if (off % ANNOTATION_ENTRY_SIZE !== 0 || off >= s.data.length) {
+          diags.error(`${elf.fileName}: section '${rs.name}' relocation at offset ${hex(r.offset)} does not point at the start of an annotation entry`);
+          continue;
+        }
+        bySlot.set(off / ANNOTATION_ENTRY_SIZE, r.symbol);
+      }
+    }
+    for (let k = 0; k < count; k++) {
+      const symbol = bySlot.get(k);
+      const at = `${s.name}+${hex(k * ANNOTATION_ENTRY_SIZE)}`;
+      if (!symbol || symbol.index === 0) {
+        diags.error(`${elf.fileName}: section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)}) has no relocation naming its symbol`);
+        continue;
+      }
+      if (!symbol.isUndefined && symbol.special !== SHN.LIVEPATCH) {
+        diags.error(`${elf.fileName}: section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself; only undefined symbols can be annotated`);
+        continue;
+      }
+      const position = view.getUint32(k * ANNOTATION_ENTRY_SIZE + 8, elf.littleEndian);
+      annotations.push({ object, symbol, position, where: at });
+    }
+  }
+  return { annotations, sections };
+}

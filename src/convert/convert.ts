@@ -1,0 +1,54 @@
+import { type ElfFile, parseElf, writeElf } from '../elf/index.js';
+import { type ApplyResult, applyPlan } from './apply.js';
+import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js';
+import { annotationSections, collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
+import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
+import { checkLivepatchElf, hasLivepatchModinfo } from './verify.js';
+
+/** Appended by scripts/sign-file; any edit of the ELF invalidates it. */
+const SIGNATURE_MAGIC = '~Module signature appended~\n';
+
+export interface ConversionResult {
+  /** The bytes to write; identical to the input when nothing needed converting. */
+  output: Uint8Array;
+  changed: boolean;
+  plan: Plan;
+  applied: ApplyResult | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Names of the undefined symbols the maps must be searched for. */
+export function symbolsToLookUp(elf: ElfFile): Set<string> {
+  return wantedNames(collectCandidates(elf, annotationSections(elf)));
+}
+
+/**
+ * Convert one parsed module. Throws ConversionFailed with every error found
+ * (nothing is half-converted: the caller writes nothing).
+ */
+export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup, hints: readonly PositionHintInput[], options: PlanOptions): ConversionResult {
+  const diags = new Diagnostics();
+  if (!hasLivepatchModinfo(elf)) {
+    diags.warning(`${elf.fileName}: .modinfo has no 'livepatch=Y'; the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, "Y"))`);
+  }
+  if (!elf.symtab) diags.error(`${elf.fileName}: no symbol table (.symtab); is this a stripped or non-module file?`);
+  const plan = planConversion(elf, lookup, hints, options, diags);
+  if (diags.errors.length > 0) throw new ConversionFailed(diags.items);
+
+  const nothingToDo = plan.converted.length === 0 && plan.removeSections.size === 0 && plan.removeRelocations.size === 0;
+  if (nothingToDo) {
+    return { output: input, changed: false, plan, applied: null, diagnostics: diags.items };
+  }
+  const applied = applyPlan(elf, plan);
+  if (elf.trailer.length > 0 && Buffer.from(elf.trailer.subarray(-SIGNATURE_MAGIC.length)).toString('latin1') === SIGNATURE_MAGIC) {
+    elf.trailer = new Uint8Array(0);
+    diags.warning(`${elf.fileName}: the module signature no longer matches and was removed; sign the converted module again`);
+  }
+  const output = writeElf(elf);
+  // Our own output must pass the kernel's rules; a failure here is a bug in klp-convert.
+  const problems = checkLivepatchElf(parseElf(output, `${elf.fileName} (converted)`));
+  if (problems.length > 0) {
+    throw new ConversionFailed([...diags.items, { severity: 'error', message: 'internal error: the converted module breaks kernel rules', notes: problems }]);
+  }
+  return { output, changed: true, plan, applied, diagnostics: diags.items };
+}

@@ -1,0 +1,449 @@
+import { type ElfFile, type ElfSymbol, type Relocation, type Section, EM, SHF, SHT, STB, STT } from '../elf/index.js';
+import { type Annotation, readAnnotations } from './annotations.js';
+import { type Diagnostics, hex } from './diagnostics.js';
+import {
+  KLP_MODULE_RELOCS_PREFIX,
+  KLP_RELA_PREFIX,
+  KLP_SYM_RELA_PREFIX,
+  kernelModuleName,
+  klpSymbolName,
+  objectNameProblem,
+  parseKlpSymRelaName,
+  symbolNameProblem,
+} from './naming.js';
+import { isInitSection, specialSectionRule } from './special-sections.js';
+import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
+
+/**
+ * Decide, for every relocation against a symbol the livepatch does not
+ * define, whether it stays an ordinary relocation or becomes a klp one, with
+ * which object and position. Pure: reads the model, changes nothing.
+ */
+
+/** Symbols the toolchain resolves itself, never kernel symbols. */
+const TOOLCHAIN_SYMBOLS = new Set(['.TOC.', '_GLOBAL_OFFSET_TABLE_']);
+
+export interface Reference {
+  section: Section;
+  relocation: Relocation;
+  /** Position of the relocation in its section, for messages. */
+  index: number;
+}
+
+export interface Candidate {
+  symbol: ElfSymbol;
+  references: Reference[];
+}
+
+export interface ConvertedSymbol {
+  symbol: ElfSymbol;
+  name: string;
+  object: string;
+  position: number;
+  klpName: string;
+  /** Which rule chose object and position. */
+  how: 'annotation' | 'asm-label' | 'positions-file' | 'unique' | 'map-position' | 'module-export';
+  /** The object whose loading applies these relocations (names the .klp.rela section). */
+  gate: string;
+  references: Reference[];
+}
+
+export interface KeptSymbol {
+  name: string;
+  reason: string;
+  references: number;
+}
+
+export interface Plan {
+  converted: ConvertedSymbol[];
+  kept: KeptSymbol[];
+  /** Annotation sections and their relocation sections. */
+  removeSections: Set<Section>;
+  /** Relocations elsewhere that point into annotation sections. */
+  removeRelocations: Set<Relocation>;
+}
+
+export interface PlanOptions {
+  /** Keep relocations to symbols exported by modules ordinary (the module becomes a load dependency). */
+  keepModuleExports?: boolean;
+}
+
+/** Relocations against undefined symbols, grouped by symbol in order of first use. */
+export function collectCandidates(elf: ElfFile, skip: ReadonlySet<Section> = new Set()): Candidate[] {
+  const bySymbol = new Map<ElfSymbol, Candidate>();
+  for (const s of elf.sections) {
+    if (!s.relocations || s.name.startsWith(KLP_RELA_PREFIX) || skip.has(s)) continue;
+    if (s.infoSection && skip.has(s.infoSection)) continue;
+    s.relocations.forEach((relocation, index) => {
+      const symbol = relocation.symbol;
+      if (symbol.index === 0 || !symbol.isUndefined || TOOLCHAIN_SYMBOLS.has(symbol.name)) return;
+      let c = bySymbol.get(symbol);
+      if (!c) bySymbol.set(symbol, (c = { symbol, references: [] }));
+      c.references.push({ section: s, relocation, index });
+    });
+  }
+  return [...bySymbol.values()];
+}
+
+/** The names the maps must be searched for: every candidate, with asm-label annotations unwrapped. */
+export function wantedNames(candidates: Candidate[]): Set<string> {
+  const names = new Set<string>();
+  for (const c of candidates) {
+    const lukas = parseKlpSymRelaName(c.symbol.name);
+    names.add(lukas ? lukas.name : c.symbol.name);
+  }
+  return names;
+}
+
+/** Sections that hold annotations; known before maps are loaded so their relocations are not candidates. */
+export function annotationSections(elf: ElfFile): Set<Section> {
+  const set = new Set<Section>();
+  for (const s of elf.sections) {
+    if (s.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
+    else if (s.isRelocation && s.infoSection?.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
+  }
+  return set;
+}
+
+export function planConversion(
+  elf: ElfFile,
+  lookup: SymbolLookup,
+  hints: readonly PositionHintInput[],
+  options: PlanOptions,
+  diags: Diagnostics,
+): Plan {
+  const scan = readAnnotations(elf, diags);
+  const candidates = collectCandidates(elf, scan.sections);
+  const candidateSet = new Set(candidates.map((c) => c.symbol));
+  const annotationFor = indexAnnotations(elf, scan.annotations, candidateSet, diags);
+  const hintFor = indexHints(hints, diags);
+  const plan: Plan = { converted: [], kept: [], removeSections: scan.sections, removeRelocations: strayAnnotationRelocations(elf, scan.sections, diags) };
+  const resolver = new Resolver(elf, lookup, diags, options);
+
+  for (const c of candidates) {
+    const decision = resolver.decide(c, annotationFor.get(c.symbol), hintFor.get(c.symbol.name));
+    if (!decision) continue;
+    if (decision.kind === 'keep') {
+      plan.kept.push({ name: c.symbol.name, reason: decision.reason, references: c.references.length });
+      continue;
+    }
+    const converted: ConvertedSymbol = {
+      symbol: c.symbol,
+      name: decision.name,
+      object: decision.object,
+      position: decision.position,
+      klpName: klpSymbolName(decision.object, decision.name, decision.position),
+      how: decision.how,
+      gate: decision.gate,
+      references: c.references,
+    };
+    if (checkPlacement(elf, converted, diags)) plan.converted.push(converted);
+  }
+  return plan;
+}
+
+type Decision =
+  | { kind: 'keep'; reason: string }
+  | { kind: 'convert'; name: string; object: string; position: number; gate: string; how: ConvertedSymbol['how'] };
+
+class Resolver {
+  constructor(
+    private readonly elf: ElfFile,
+    private readonly lookup: SymbolLookup,
+    private readonly diags: Diagnostics,
+    private readonly options: PlanOptions,
+  ) {}
+
+  private where(c: Candidate): string {
+    const r = c.references[0]!;
+    return `${this.elf.fileName}: section '${r.section.name}' offset ${hex(r.relocation.offset)}`;
+  }
+
+  decide(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+    const name = c.symbol.name;
+
+    // Asm-label annotation: the source named object and position itself.
+    if (name.startsWith(KLP_SYM_RELA_PREFIX)) {
+      const parsed = parseKlpSymRelaName(name);
+      if (!parsed) {
+        this.diags.error(`${this.where(c)}: symbol '${name}' is not of the form .klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>`);
+        return undefined;
+      }
+      if (!this.checkExplicit(c, parsed.object, parsed.name, parsed.position, `asm label '${name}'`)) return undefined;
+      return { kind: 'convert', name: parsed.name, object: parsed.object, position: parsed.position, gate: parsed.patchedObject, how: 'asm-label' };
+    }
+
+    const nameProblem = symbolNameProblem(name);
+    if (nameProblem) {
+      this.diags.error(`${this.where(c)}: ${nameProblem}`);
+      return undefined;
+    }
+
+    if (annotation) {
+      if (!this.checkExplicit(c, annotation.object, name, annotation.position, `annotation ${annotation.where}`)) return undefined;
+      return { kind: 'convert', name, object: annotation.object, position: annotation.position, gate: annotation.object, how: 'annotation' };
+    }
+
+    const exp = this.lookup.exporter(name);
+    if (exp) {
+      const object = kernelModuleName(exp.object);
+      if (object === 'vmlinux') return { kind: 'keep', reason: `exported by vmlinux (${exp.origin.file}:${exp.origin.line})` };
+      if (this.options.keepModuleExports) return { kind: 'keep', reason: `exported by module ${object}; kept ordinary as asked (the livepatch will depend on ${object})` };
+      const position = this.exportPosition(object, name);
+      return { kind: 'convert', name, object, position, gate: object, how: 'module-export' };
+    }
+
+    if (hint?.position !== undefined && hint.object !== undefined) {
+      if (!this.checkExplicit(c, hint.object, name, hint.position, `${hint.origin.file}:${hint.origin.line}`)) return undefined;
+      return { kind: 'convert', name, object: hint.object, position: hint.position, gate: hint.object, how: 'positions-file' };
+    }
+
+    return this.fromMaps(c, hint);
+  }
+
+  /** A module export is global, so normally unique in its module; if the map says otherwise, use the global's rank. */
+  private exportPosition(object: string, name: string): number {
+    const n = this.lookup.countIn(object, name);
+    if (n === undefined || n <= 1) return 0;
+    const global = this.lookup.definitions(name).find((d) => d.object === object && d.kind !== undefined && /^[A-Z]$/.test(d.kind) && d.kind !== 'U');
+    return global?.rank ?? 0;
+  }
+
+  /** Validate an object and position the author gave, against the maps where they describe that object. */
+  private checkExplicit(c: Candidate, object: string, name: string, position: number, source: string): boolean {
+    const problem = objectNameProblem(object) ?? symbolNameProblem(name);
+    if (problem) {
+      this.diags.error(`${this.where(c)}: ${source}: ${problem}`);
+      return false;
+    }
+    const count = this.lookup.countIn(object, name) ?? (this.lookup.objects.has(object) ? 0 : undefined);
+    if (count === undefined) return true; // no map describes that object: trust the author
+    if (count === 0) {
+      this.diags.error(`${this.where(c)}: ${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`, this.candidateNotes(name));
+      return false;
+    }
+    if (position === 0 && count > 1) {
+      this.diags.error(
+        `${this.where(c)}: ${source} gives position 0 for '${name}' in ${object}, but ${object} has ${count} symbols of that name; position 0 means the only one`,
+        this.candidateNotes(name),
+      );
+      return false;
+    }
+    if (position > count) {
+      this.diags.error(`${this.where(c)}: ${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`, this.candidateNotes(name));
+      return false;
+    }
+    return true;
+  }
+
+  private fromMaps(c: Candidate, hint: PositionHintInput | undefined): Decision | undefined {
+    const name = c.symbol.name;
+    let defs = this.lookup.definitions(name).filter(isDefinition);
+    if (hint) defs = defs.filter((d) => matchesHint(d, hint));
+
+    if (defs.length === 0) {
+      if (hint?.object !== undefined && !this.lookup.objects.has(hint.object)) {
+        // The positions file names an object no map describes: trust it, as for annotations.
+        return { kind: 'convert', name, object: hint.object, position: 0, gate: hint.object, how: 'positions-file' };
+      }
+      if (c.symbol.bind === STB.WEAK) {
+        this.diags.warning(`${this.where(c)}: weak symbol '${name}' is in no symbol map and not exported; left undefined (the kernel resolves it to 0)`);
+        return { kind: 'keep', reason: 'weak, found nowhere' };
+      }
+      const all = this.lookup.definitions(name).filter(isDefinition);
+      if (hint && all.length > 0) {
+        this.diags.error(`${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, this.candidateNotes(name));
+      } else {
+        this.diags.error(`${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
+          this.lookup.objects.size === 0 ? 'no symbol map was given: pass --symbols <map> (or --kdir)' : `searched ${this.lookup.objects.size} objects`,
+          'if a module exports it, pass that module\'s Module.symvers with --symvers',
+        ]);
+      }
+      return undefined;
+    }
+
+    const objects = new Set(defs.map((d) => d.object));
+    if (objects.size > 1) {
+      this.ambiguous(c, defs, `is defined in ${objects.size} objects`);
+      return undefined;
+    }
+    const object = kernelModuleName(defs[0]!.object);
+    const count = this.lookup.countIn(defs[0]!.object, name) ?? defs.length;
+    if (count === 1 && defs.length === 1) return { kind: 'convert', name, object, position: 0, gate: object, how: hint ? 'positions-file' : 'unique' };
+    if (defs.length === 1) {
+      const rank = defs[0]!.rank;
+      if (rank !== undefined && this.lookup.orderKnown(defs[0]!.object, name)) {
+        return { kind: 'convert', name, object, position: rank, gate: object, how: 'map-position' };
+      }
+      this.ambiguous(c, this.lookup.definitions(name).filter(isDefinition), `has ${count} definitions in ${object} and the map does not know their kallsyms order`);
+      return undefined;
+    }
+    this.ambiguous(c, defs, `has ${defs.length} definitions in ${object}`);
+    return undefined;
+  }
+
+  private ambiguous(c: Candidate, defs: readonly MapDefinition[], what: string): void {
+    const name = c.symbol.name;
+    const notes = ['candidates:', ...describeCandidates(defs).map((l) => `  ${l}`)];
+    const first = defs.find((d) => d.rank !== undefined) ?? defs[0]!;
+    const pos = first.rank ?? 1;
+    notes.push(
+      'say which one in a positions file (--positions), e.g.:',
+      `  ${name}: { object: ${first.object}, position: ${pos} }`,
+      'or annotate the source:',
+      `  KLP_MODULE_RELOC(${first.object}) = { KLP_SYMPOS(${name}, ${pos}) };`,
+    );
+    this.diags.error(`${this.where(c)}: symbol '${name}' ${what}; its position is ambiguous`, notes);
+  }
+
+  private candidateNotes(name: string): string[] {
+    const defs = this.lookup.definitions(name).filter(isDefinition);
+    if (defs.length === 0) return [];
+    return ['the maps know:', ...describeCandidates(defs).map((l) => `  ${l}`)];
+  }
+}
+
+/** Undefined entries (nm 'U', 'w', 'v') are references, not definitions. */
+function isDefinition(d: MapDefinition): boolean {
+  return d.kind === undefined || !/^[Uwv]$/.test(d.kind);
+}
+
+function matchesHint(d: MapDefinition, h: PositionHintInput): boolean {
+  if (h.object !== undefined && kernelModuleName(d.object) !== kernelModuleName(h.object)) return false;
+  if (h.position !== undefined && d.rank !== undefined && d.rank !== h.position) return false;
+  if (h.file !== undefined) {
+    if (d.file === undefined) return false;
+    // A map may hold basenames (STT_FILE) or paths; either side may be the shorter.
+    if (!(d.file === h.file || d.file.endsWith('/' + h.file) || h.file.endsWith('/' + d.file))) return false;
+  }
+  if (h.type !== undefined && d.kind !== undefined) {
+    const isFunc = /^[TtWw]$/.test(d.kind);
+    if ((h.type === 'func') !== isFunc) return false;
+  }
+  return true;
+}
+
+function describeHint(h: PositionHintInput): string {
+  const parts = [h.object && `object ${h.object}`, h.file && `file ${h.file}`, h.type && `type ${h.type}`, h.position !== undefined && `position ${h.position}`].filter(Boolean);
+  return `${parts.join(', ')} (${h.origin.file}:${h.origin.line})`;
+}
+
+/** One line per candidate: object, 1-based position when known, type, file, and where the map said so. */
+export function describeCandidates(defs: readonly MapDefinition[]): string[] {
+  return defs.map((d) => {
+    const pos = d.rank !== undefined ? `position ${d.rank}` : 'position unknown';
+    const extra = [d.kind && `type ${d.kind}`, d.file && `file ${d.file}`].filter(Boolean).join(', ');
+    return `${d.object}, ${pos}${extra ? `, ${extra}` : ''} (${d.origin.file}:${d.origin.line})`;
+  });
+}
+
+function indexAnnotations(elf: ElfFile, annotations: Annotation[], candidates: ReadonlySet<ElfSymbol>, diags: Diagnostics): Map<ElfSymbol, Annotation> {
+  const m = new Map<ElfSymbol, Annotation>();
+  for (const a of annotations) {
+    const prev = m.get(a.symbol);
+    if (prev && (prev.object !== a.object || prev.position !== a.position)) {
+      diags.error(`${elf.fileName}: conflicting annotations for '${a.symbol.name}': ${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`);
+      continue;
+    }
+    if (!candidates.has(a.symbol)) {
+      diags.error(`${elf.fileName}: annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`, ['remove the KLP_SYMPOS entry, or check the symbol name']);
+      continue;
+    }
+    m.set(a.symbol, a);
+  }
+  return m;
+}
+
+function indexHints(hints: readonly PositionHintInput[], diags: Diagnostics): Map<string, PositionHintInput> {
+  const m = new Map<string, PositionHintInput>();
+  for (const h of hints) {
+    const prev = m.get(h.name);
+    if (prev) {
+      diags.error(`${h.origin.file}:${h.origin.line}: '${h.name}' is already given at line ${prev.origin.line}`);
+      continue;
+    }
+    m.set(h.name, h);
+  }
+  return m;
+}
+
+/** Relocations from ordinary sections into annotation data would dangle once it is removed. */
+function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>, diags: Diagnostics): Set<Relocation> {
+  const stray = new Set<Relocation>();
+  if (removed.size === 0) return stray;
+  for (const s of elf.sections) {
+    if (!s.relocations || removed.has(s)) continue;
+    for (const r of s.relocations) {
+      if (r.symbol.section && removed.has(r.symbol.section)) {
+        stray.add(r);
+        diags.warning(`${elf.fileName}: section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'; the relocation is dropped with the annotations`);
+      }
+    }
+  }
+  return stray;
+}
+
+/**
+ * Check every reference of a converted symbol against the kernel's rules for
+ * where klp relocations may live. Returns false (with errors) if any fails.
+ */
+function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): boolean {
+  let ok = true;
+  const objProblem = objectNameProblem(c.gate) ?? objectNameProblem(c.object);
+  if (objProblem) {
+    diags.error(`${elf.fileName}: symbol '${c.name}': ${objProblem}`);
+    return false;
+  }
+  if (c.gate !== 'vmlinux' && c.object === 'vmlinux') {
+    diags.error(
+      `${elf.fileName}: symbol '${c.name}' is in vmlinux but its relocations would be applied when module '${c.gate}' loads; the kernel refuses vmlinux symbols in module-specific klp relocation sections`,
+      [`use .klp.sym.rela.vmlinux.vmlinux.${c.name},${c.position} (or let klp-convert place it)`],
+    );
+    return false;
+  }
+  const late = c.gate !== 'vmlinux';
+  for (const ref of c.references) {
+    const target = ref.section.infoSection;
+    if (!target || (target.flags & SHF.ALLOC) === 0n) continue; // the loader ignores relocations of non-allocated sections
+    const at = `${elf.fileName}: section '${ref.section.name}' offset ${hex(ref.relocation.offset)}`;
+    if (ref.section.type === SHT.REL) {
+      diags.error(`${at}: relocation to '${c.name}' is in an SHT_REL section; the kernel applies klp relocations only as SHT_RELA`);
+      ok = false;
+      continue;
+    }
+    if (late) {
+      const rule = specialSectionRule(target.name);
+      if (rule) {
+        diags.error(`${at}: relocation to '${c.name}' of module ${c.gate} in special section '${target.name}': ${rule.reason}`, [`remedy: ${rule.remedy}`]);
+        ok = false;
+        continue;
+      }
+      if (isInitSection(target.name)) {
+        diags.error(`${at}: relocation to '${c.name}' of module ${c.gate} in init section '${target.name}': init sections are freed after the livepatch loads, before a relocation applied when ${c.gate} loads could be written`, [
+          'move the reference out of __init code',
+        ]);
+        ok = false;
+        continue;
+      }
+    }
+    if (elf.machine === EM.PPC64 && ref.relocation.type === 10 /* R_PPC64_REL24 */ && !nopFollows(elf, target, ref.relocation)) {
+      diags.error(`${at}: call to '${c.name}' (R_PPC64_REL24) is not followed by a nop; the kernel needs one to restore r2 after calling through a livepatch stub`, [
+        'the call must be a global-entry call: do not make the callee visible as a local function',
+      ]);
+      ok = false;
+    }
+  }
+  if (c.symbol.type === STT.SECTION) {
+    diags.error(`${elf.fileName}: section symbol '${c.name}' cannot be converted`);
+    ok = false;
+  }
+  return ok;
+}
+
+/** ppc64: the instruction after a REL24 call must be `nop` (ori 0,0,0) for the loader to patch in the TOC restore. */
+function nopFollows(elf: ElfFile, target: Section, r: Relocation): boolean {
+  const at = Number(r.offset) + 4;
+  if (target.type === SHT.NOBITS || at + 4 > target.data.length) return false;
+  const v = new DataView(target.data.buffer, target.data.byteOffset, target.data.byteLength).getUint32(at, elf.littleEndian);
+  return v === 0x60000000;
+}

@@ -1,0 +1,47 @@
+/**
+ * Sections whose relocations must be in place before the kernel processes
+ * them at module load. A relocation to a symbol of another module is applied
+ * late (when that module loads, maybe long after the livepatch), so it cannot
+ * live in these; one to a vmlinux symbol is applied early, in
+ * apply_relocations(), before module_finalize() and jump-label/static-call
+ * set-up, so it can.
+ */
+
+export interface SpecialSectionRule {
+  /** Why a late relocation here is wrong. */
+  reason: string;
+  /** What the author can do instead. */
+  remedy: string;
+}
+
+const PROCESSED_AT_LOAD = 'the kernel processes this section while loading the livepatch, before a relocation to a module symbol could be written';
+
+const rules: [RegExp, SpecialSectionRule][] = [
+  [/^__jump_table$/, { reason: `static branch entries are registered at load (jump_label_add_module); ${PROCESSED_AT_LOAD}`, remedy: "test the module's key with static_key_enabled() instead of static_branch_*()" }],
+  [/^\.static_call_sites$/, { reason: `static call sites are patched at load (static_call_add_module); ${PROCESSED_AT_LOAD}`, remedy: "call the module's function through a pointer instead of static_call()" }],
+  [/^\.altinstructions$|^\.altinstr_replacement$|^\.alternative$/, { reason: `alternatives are applied at load (apply_alternatives); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of alternative() code' }],
+  [/^\.parainstructions$/, { reason: `paravirt patch sites are applied at load (apply_paravirt); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of paravirt call sites' }],
+  [/^__bug_table$/, { reason: `BUG/WARN entries are registered at load (module_bug_finalize); ${PROCESSED_AT_LOAD}`, remedy: 'avoid WARN()/BUG() sites whose table entry refers to a module symbol' }],
+  [/^__ex_table$/, { reason: `exception tables are sorted at load (module_sort_ex_table); ${PROCESSED_AT_LOAD}`, remedy: 'move the faulting access into a function of the livepatch itself' }],
+  [/^\.orc_unwind(_ip)?$|^\.orc_header$/, { reason: `ORC unwind tables are sorted at load (unwind_module_init); ${PROCESSED_AT_LOAD}`, remedy: 'do not reference module symbols from unwind data' }],
+  [/^\.smp_locks$/, { reason: `lock prefixes are patched at load (alternatives_smp_module_add); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of LOCK_PREFIX sites' }],
+  [/^\.retpoline_sites$|^\.return_sites$|^\.call_sites$|^\.ibt_endbr_seal$|^\.cfi_sites$/, { reason: `call/return thunks are patched at load (apply_retpolines, apply_returns); ${PROCESSED_AT_LOAD}`, remedy: 'rebuild without referencing module symbols from these sites' }],
+  [/^__mcount_loc$|^__patchable_function_entries$/, { reason: `ftrace call sites are recorded at load (ftrace_module_init); ${PROCESSED_AT_LOAD}`, remedy: 'do not reference module symbols from ftrace call-site tables' }],
+  [/^__tracepoints(_ptrs|_strings)?$|^_ftrace_events$|^_ftrace_eval_map$|^__bpf_raw_tp_map$|^__trace_printk_fmt$|^__kprobes_text$|^_kprobe_blacklist$|^__kunit_suites$/, { reason: `this table is registered at load; ${PROCESSED_AT_LOAD}`, remedy: 'do not define tracepoints or similar tables that refer to module symbols in a livepatch' }],
+  [/^__ksymtab|^__kcrctab|^__param$|^__modver$|^\.gnu\.linkonce\.this_module$/, { reason: `module metadata is read at load; ${PROCESSED_AT_LOAD}`, remedy: 'do not export or register module symbols of another module from a livepatch' }],
+];
+
+/** The rule that forbids late (module-gated) relocations in `section`, if any. */
+export function specialSectionRule(section: string): SpecialSectionRule | undefined {
+  for (const [re, rule] of rules) if (re.test(section)) return rule;
+  return undefined;
+}
+
+/**
+ * Init sections (the loader's rule: the name starts with ".init") are freed
+ * once the livepatch module's init returns; a relocation to a module symbol
+ * may be written long after that.
+ */
+export function isInitSection(section: string): boolean {
+  return section.startsWith('.init');
+}

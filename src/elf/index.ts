@@ -1,0 +1,12 @@
+/**
+ * Our ELF layer: read, edit and write relocatable ELF (ELF32/ELF64, either
+ * byte order). It knows nothing of livepatching: SHN_LIVEPATCH and
+ * SHF_RELA_LIVEPATCH are just constants here.
+ */
+export * from './constants.js';
+export { ElfFormatError, ElfModelError, type ElfLocation } from './errors.js';
+export { ElfFile, ElfSymbol, Section, type Relocation, type OriginalPlacement } from './model.js';
+export { parseElf } from './read.js';
+export { writeElf } from './write.js';
+export { StringTableBuilder } from './strtab.js';
+export { LAYOUT32, LAYOUT64, type ClassLayout } from './layout.js';

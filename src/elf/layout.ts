@@ -1,0 +1,156 @@
+import type { ByteReader, ByteWriter } from './bytes.js';
+
+/**
+ * Field layouts of the ELF records we read and write, one table per class,
+ * so no caller computes an offset by hand (the gABI's Elf32_* and Elf64_*).
+ */
+
+export interface RawHeader {
+  ident: Uint8Array; // e_ident, 16 bytes, kept verbatim
+  type: number;
+  machine: number;
+  version: number;
+  entry: bigint;
+  phoff: bigint;
+  shoff: bigint;
+  flags: number;
+  ehsize: number;
+  phentsize: number;
+  phnum: number;
+  shentsize: number;
+  shnum: number;
+  shstrndx: number;
+}
+
+export interface RawShdr {
+  name: number;
+  type: number;
+  flags: bigint;
+  addr: bigint;
+  offset: bigint;
+  size: bigint;
+  link: number;
+  info: number;
+  addralign: bigint;
+  entsize: bigint;
+}
+
+export interface RawSym {
+  name: number;
+  value: bigint;
+  size: bigint;
+  info: number;
+  other: number;
+  shndx: number;
+}
+
+export interface ClassLayout {
+  is64: boolean;
+  ehdrSize: number;
+  shdrSize: number;
+  symSize: number;
+  relSize: number;
+  relaSize: number;
+  /** Natural alignment of address-sized data (relocation tables, symtab). */
+  wordAlign: number;
+}
+
+export const LAYOUT32: ClassLayout = { is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4 };
+export const LAYOUT64: ClassLayout = { is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8 };
+
+export function readHeader(r: ByteReader, l: ClassLayout): RawHeader {
+  r.need(0, l.ehdrSize, 'ELF header');
+  const w = l.is64 ? 8 : 4;
+  const o = 24 + 3 * w; // e_flags follows e_entry, e_phoff, e_shoff
+  return {
+    ident: r.bytes.slice(0, 16),
+    type: r.u16(16),
+    machine: r.u16(18),
+    version: r.u32(20),
+    entry: r.word(24, l.is64),
+    phoff: r.word(24 + w, l.is64),
+    shoff: r.word(24 + 2 * w, l.is64),
+    flags: r.u32(o),
+    ehsize: r.u16(o + 4),
+    phentsize: r.u16(o + 6),
+    phnum: r.u16(o + 8),
+    shentsize: r.u16(o + 10),
+    shnum: r.u16(o + 12),
+    shstrndx: r.u16(o + 14),
+  };
+}
+
+export function writeHeader(wr: ByteWriter, l: ClassLayout, h: RawHeader): void {
+  wr.bytes.set(h.ident, 0);
+  const w = l.is64 ? 8 : 4;
+  const o = 24 + 3 * w;
+  wr.u16(16, h.type);
+  wr.u16(18, h.machine);
+  wr.u32(20, h.version);
+  wr.word(24, h.entry, l.is64);
+  wr.word(24 + w, h.phoff, l.is64);
+  wr.word(24 + 2 * w, h.shoff, l.is64);
+  wr.u32(o, h.flags);
+  wr.u16(o + 4, h.ehsize);
+  wr.u16(o + 6, h.phentsize);
+  wr.u16(o + 8, h.phnum);
+  wr.u16(o + 10, h.shentsize);
+  wr.u16(o + 12, h.shnum);
+  wr.u16(o + 14, h.shstrndx);
+}
+
+export function readShdr(r: ByteReader, l: ClassLayout, at: number): RawShdr {
+  if (l.is64) {
+    return {
+      name: r.u32(at), type: r.u32(at + 4), flags: r.u64(at + 8), addr: r.u64(at + 16),
+      offset: r.u64(at + 24), size: r.u64(at + 32), link: r.u32(at + 40), info: r.u32(at + 44),
+      addralign: r.u64(at + 48), entsize: r.u64(at + 56),
+    };
+  }
+  return {
+    name: r.u32(at), type: r.u32(at + 4), flags: BigInt(r.u32(at + 8)), addr: BigInt(r.u32(at + 12)),
+    offset: BigInt(r.u32(at + 16)), size: BigInt(r.u32(at + 20)), link: r.u32(at + 24), info: r.u32(at + 28),
+    addralign: BigInt(r.u32(at + 32)), entsize: BigInt(r.u32(at + 36)),
+  };
+}
+
+export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr): void {
+  wr.u32(at, s.name);
+  wr.u32(at + 4, s.type);
+  if (l.is64) {
+    wr.u64(at + 8, s.flags); wr.u64(at + 16, s.addr); wr.u64(at + 24, s.offset); wr.u64(at + 32, s.size);
+    wr.u32(at + 40, s.link); wr.u32(at + 44, s.info); wr.u64(at + 48, s.addralign); wr.u64(at + 56, s.entsize);
+  } else {
+    wr.word(at + 8, s.flags, false); wr.word(at + 12, s.addr, false); wr.word(at + 16, s.offset, false);
+    wr.word(at + 20, s.size, false); wr.u32(at + 24, s.link); wr.u32(at + 28, s.info);
+    wr.word(at + 32, s.addralign, false); wr.word(at + 36, s.entsize, false);
+  }
+}
+
+export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
+  if (l.is64) {
+    return { name: r.u32(at), info: r.u8(at + 4), other: r.u8(at + 5), shndx: r.u16(at + 6), value: r.u64(at + 8), size: r.u64(at + 16) };
+  }
+  return { name: r.u32(at), value: BigInt(r.u32(at + 4)), size: BigInt(r.u32(at + 8)), info: r.u8(at + 12), other: r.u8(at + 13), shndx: r.u16(at + 14) };
+}
+
+export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym): void {
+  wr.u32(at, s.name);
+  if (l.is64) {
+    wr.u8(at + 4, s.info); wr.u8(at + 5, s.other); wr.u16(at + 6, s.shndx); wr.u64(at + 8, s.value); wr.u64(at + 16, s.size);
+  } else {
+    wr.word(at + 4, s.value, false); wr.word(at + 8, s.size, false); wr.u8(at + 12, s.info); wr.u8(at + 13, s.other); wr.u16(at + 14, s.shndx);
+  }
+}
+
+/** r_info packing: ELF64 keeps the symbol in the high 32 bits, ELF32 in the high 24. */
+export function splitRelInfo(info: bigint, is64: boolean): { sym: number; type: number } {
+  if (is64) return { sym: Number(info >> 32n), type: Number(info & 0xffffffffn) };
+  const v = Number(info);
+  return { sym: v >>> 8, type: v & 0xff };
+}
+
+export function joinRelInfo(sym: number, type: number, is64: boolean): bigint {
+  if (is64) return (BigInt(sym) << 32n) | BigInt(type >>> 0);
+  return BigInt(((sym << 8) | (type & 0xff)) >>> 0);
+}

@@ -1,0 +1,258 @@
+import type { ClassLayout, RawHeader } from './layout.js';
+import { SHT, STB } from './constants.js';
+import { ElfModelError } from './errors.js';
+
+/**
+ * The editable model of a relocatable ELF file. Sections and symbols refer to
+ * each other by object, never by index: indices are computed once, at write
+ * time, so adding or removing entries cannot leave a stale number behind.
+ */
+
+/** Where a section sat in the input; absent for sections the caller added. */
+export interface OriginalPlacement {
+  index: number;
+  offset: number;
+  size: number;
+  nameOffset: number;
+  name: string;
+}
+
+export interface Relocation {
+  offset: bigint;
+  /** Machine-specific relocation type (R_X86_64_PC32, R_PPC64_REL24, ...). */
+  type: number;
+  symbol: ElfSymbol;
+  /** Explicit addend for RELA; always 0n for REL (the addend is in the section contents). */
+  addend: bigint;
+}
+
+export class Section {
+  /** Position in the section header table; renumbered by ElfFile on every structural edit. */
+  index = -1;
+  name: string;
+  type: number;
+  flags: bigint;
+  addr = 0n;
+  addralign: bigint;
+  entsize: bigint;
+  /** The section sh_link names, for types where sh_link is a section index. */
+  link: Section | null = null;
+  /** sh_link as a plain number, for types where it is not a section index. */
+  linkValue = 0;
+  /** The section sh_info names (REL/RELA targets, SHF_INFO_LINK). */
+  infoSection: Section | null = null;
+  /** The signature symbol of an SHT_GROUP. */
+  infoSymbol: ElfSymbol | null = null;
+  /** sh_info as a plain number, for types where it is neither (the writer computes SYMTAB's). */
+  infoValue = 0;
+  /** File contents (empty for NOBITS). Re-encoded by the writer for SYMTAB, REL(A), GROUP, SYMTAB_SHNDX and string tables. */
+  data: Uint8Array;
+  /** sh_size of a NOBITS section, which has no file contents. */
+  nobitsSize = 0n;
+  /** Relocations of a REL/RELA section that refers to the symbol table. */
+  relocations: Relocation[] | null = null;
+  /** GRP_* flags word and member sections of an SHT_GROUP. */
+  groupFlags = 0;
+  groupMembers: Section[] | null = null;
+  orig: OriginalPlacement | null = null;
+
+  constructor(init: { name: string; type: number; flags?: bigint; addralign?: bigint; entsize?: bigint; data?: Uint8Array }) {
+    this.name = init.name;
+    this.type = init.type;
+    this.flags = init.flags ?? 0n;
+    this.addralign = init.addralign ?? 1n;
+    this.entsize = init.entsize ?? 0n;
+    this.data = init.data ?? new Uint8Array(0);
+  }
+
+  get isRelocation(): boolean {
+    return this.type === SHT.RELA || this.type === SHT.REL;
+  }
+
+  /** sh_size as the writer will emit it. */
+  get size(): bigint {
+    return this.type === SHT.NOBITS ? this.nobitsSize : BigInt(this.data.length);
+  }
+}
+
+export class ElfSymbol {
+  /** Position in the symbol table; renumbered by ElfFile on every structural edit. */
+  index = -1;
+  name: string;
+  value: bigint;
+  size: bigint;
+  bind: number;
+  type: number;
+  other: number;
+  /** Defining section, or null when st_shndx is a reserved value (see `special`). */
+  section: Section | null;
+  /** st_shndx when it is not a section: SHN_UNDEF, SHN_ABS, SHN_COMMON, SHN_LIVEPATCH, ... */
+  special: number;
+  /** st_name and the name it pointed at in the input, so an unchanged name keeps its offset. */
+  origName: string | null = null;
+  origNameOffset = 0;
+
+  constructor(init: { name: string; value?: bigint; size?: bigint; bind: number; type: number; other?: number; section?: Section | null; special?: number }) {
+    this.name = init.name;
+    this.value = init.value ?? 0n;
+    this.size = init.size ?? 0n;
+    this.bind = init.bind;
+    this.type = init.type;
+    this.other = init.other ?? 0;
+    this.section = init.section ?? null;
+    this.special = init.special ?? 0;
+  }
+
+  /** st_shndx as the writer will emit it (before any SHN_XINDEX escape). */
+  get shndx(): number {
+    return this.section ? this.section.index : this.special;
+  }
+
+  get isUndefined(): boolean {
+    return this.section === null && this.special === 0;
+  }
+
+  get isLocal(): boolean {
+    return this.bind === STB.LOCAL;
+  }
+}
+
+export interface ElfFileInit {
+  fileName: string;
+  layout: ClassLayout;
+  littleEndian: boolean;
+  header: RawHeader;
+  sections: Section[];
+  symbols: ElfSymbol[];
+  symtab: Section | null;
+  shstrtab: Section | null;
+  original: Uint8Array;
+  extent: number;
+}
+
+export class ElfFile {
+  readonly fileName: string;
+  readonly layout: ClassLayout;
+  readonly littleEndian: boolean;
+  /** ELF header fields kept verbatim; e_shoff/e_shnum/e_shstrndx are recomputed on write. */
+  readonly header: RawHeader;
+  /** Section header table order; [0] is the null section. */
+  readonly sections: Section[];
+  /** .symtab order; [0] is the null symbol. */
+  readonly symbols: ElfSymbol[];
+  symtab: Section | null;
+  shstrtab: Section | null;
+  /** The input bytes: unchanged regions (gaps, headers) are copied from here. */
+  readonly original: Uint8Array;
+  /** End of the last ELF structure in the input; bytes past it form the trailer. */
+  readonly extent: number;
+  /** Bytes after the ELF data, e.g. an appended module signature. Kept unless cleared. */
+  trailer: Uint8Array;
+  /** File ranges the input's sections occupied; the writer clears those no longer used. */
+  readonly originalRanges: readonly { offset: number; size: number }[];
+
+  constructor(init: ElfFileInit) {
+    this.fileName = init.fileName;
+    this.layout = init.layout;
+    this.littleEndian = init.littleEndian;
+    this.header = init.header;
+    this.sections = init.sections;
+    this.symbols = init.symbols;
+    this.symtab = init.symtab;
+    this.shstrtab = init.shstrtab;
+    this.original = init.original;
+    this.extent = init.extent;
+    this.trailer = init.original.subarray(init.extent);
+    this.originalRanges = init.sections.filter((s) => s.orig && s.orig.size > 0).map((s) => ({ offset: s.orig!.offset, size: s.orig!.size }));
+    this.renumber();
+  }
+
+  get is64(): boolean {
+    return this.layout.is64;
+  }
+
+  get machine(): number {
+    return this.header.machine;
+  }
+
+  /** Recompute every section's and symbol's index from list order. */
+  renumber(): void {
+    this.sections.forEach((s, i) => (s.index = i));
+    this.symbols.forEach((s, i) => (s.index = i));
+  }
+
+  /** A name → section map built once; rebuild it after edits. First section wins on duplicate names. */
+  sectionsByName(): Map<string, Section> {
+    const m = new Map<string, Section>();
+    for (const s of this.sections) if (!m.has(s.name)) m.set(s.name, s);
+    return m;
+  }
+
+  /** Append a section after all existing ones (indices of existing sections do not move). */
+  addSection(section: Section): Section {
+    this.sections.push(section);
+    section.index = this.sections.length - 1;
+    return section;
+  }
+
+  /**
+   * Remove sections. References to them that remain elsewhere (links, relocation
+   * targets, group members, defined symbols) are reported as ElfModelError.
+   */
+  removeSections(pred: (s: Section) => boolean): Section[] {
+    const removed = new Set<Section>();
+    for (let i = 1; i < this.sections.length; i++) {
+      const s = this.sections[i]!;
+      if (pred(s)) removed.add(s);
+    }
+    if (removed.size === 0) return [];
+    if (this.symtab && removed.has(this.symtab)) throw new ElfModelError(`cannot remove the symbol table '${this.symtab.name}'`);
+    if (this.shstrtab && removed.has(this.shstrtab)) throw new ElfModelError(`cannot remove the section name table '${this.shstrtab.name}'`);
+    for (const s of this.sections) {
+      if (removed.has(s)) continue;
+      const dangling =
+        (s.link && removed.has(s.link) && 'sh_link') ||
+        (s.infoSection && removed.has(s.infoSection) && 'sh_info') ||
+        (s.groupMembers?.some((m) => removed.has(m)) && 'group member');
+      if (dangling) throw new ElfModelError(`section '${s.name}' still refers to a removed section through its ${dangling}`);
+    }
+    for (const sym of this.symbols) {
+      if (sym.section && removed.has(sym.section)) {
+        throw new ElfModelError(`symbol '${sym.name}' is defined in removed section '${sym.section.name}'`);
+      }
+    }
+    const kept = this.sections.filter((s) => !removed.has(s));
+    this.sections.length = 0;
+    this.sections.push(...kept);
+    this.renumber();
+    return [...removed];
+  }
+
+  /** Remove symbols; relocations or groups that still use one are reported as ElfModelError. */
+  removeSymbols(pred: (s: ElfSymbol) => boolean): ElfSymbol[] {
+    const removed = new Set<ElfSymbol>();
+    for (let i = 1; i < this.symbols.length; i++) {
+      const s = this.symbols[i]!;
+      if (pred(s)) removed.add(s);
+    }
+    if (removed.size === 0) return [];
+    for (const sec of this.sections) {
+      if (sec.infoSymbol && removed.has(sec.infoSymbol)) {
+        throw new ElfModelError(`group '${sec.name}' still uses removed symbol '${sec.infoSymbol.name}' as its signature`);
+      }
+      for (const r of sec.relocations ?? []) {
+        if (removed.has(r.symbol)) throw new ElfModelError(`section '${sec.name}' still has a relocation against removed symbol '${r.symbol.name}'`);
+      }
+    }
+    const kept = this.symbols.filter((s) => !removed.has(s));
+    this.symbols.length = 0;
+    this.symbols.push(...kept);
+    this.renumber();
+    return [...removed];
+  }
+
+  /** Relocation sections that apply to `target`, in section order. */
+  relocationSectionsFor(target: Section): Section[] {
+    return this.sections.filter((s) => s.isRelocation && s.infoSection === target);
+  }
+}

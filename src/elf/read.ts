@@ -1,0 +1,273 @@
+import { ByteReader, readCString, toSafeNumber } from './bytes.js';
+import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, sectionTypeName } from './constants.js';
+import { ElfFormatError } from './errors.js';
+import { LAYOUT32, LAYOUT64, type ClassLayout, type RawShdr, readHeader, readShdr, readSym, splitRelInfo } from './layout.js';
+import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
+
+/**
+ * Parse a relocatable (or any) ELF file into the editable model. Everything
+ * the model does not interpret is kept as bytes, so writeElf(parseElf(x))
+ * reproduces x exactly.
+ *
+ * @throws ElfFormatError naming the file, section and offset of the first problem.
+ */
+export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
+  if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    throw new ElfFormatError(fileName, 'not an ELF file (bad magic)', { offset: 0 });
+  }
+  const cls = bytes[4];
+  const data = bytes[5];
+  if (cls !== ELFCLASS32 && cls !== ELFCLASS64) throw new ElfFormatError(fileName, `unknown ELF class ${cls}`, { offset: 4 });
+  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) throw new ElfFormatError(fileName, `unknown ELF data encoding ${data}`, { offset: 5 });
+  const layout = cls === ELFCLASS64 ? LAYOUT64 : LAYOUT32;
+  const r = new ByteReader(bytes, data === ELFDATA2LSB, fileName);
+  return new Parser(r, layout).parse();
+}
+
+class Parser {
+  private readonly file: string;
+  private raw: RawShdr[] = [];
+  private sections: Section[] = [];
+  private names: string[] = [];
+  private shoff = 0;
+
+  constructor(
+    private readonly r: ByteReader,
+    private readonly l: ClassLayout,
+  ) {
+    this.file = r.fileName;
+  }
+
+  private fail(reason: string, index?: number, offset?: number): never {
+    const section = index === undefined ? undefined : (this.names[index] ?? `#${index}`);
+    throw new ElfFormatError(this.file, reason, {
+      ...(section === undefined ? {} : { section }),
+      ...(offset === undefined ? {} : { offset }),
+    });
+  }
+
+  parse(): ElfFile {
+    const { r, l } = this;
+    const header = readHeader(r, l);
+    let extent = Math.max(l.ehdrSize, header.ehsize);
+    if (header.phnum > 0 && header.phoff !== 0n) {
+      const phoff = toSafeNumber(header.phoff, 'e_phoff', this.file, l.is64 ? 32 : 28);
+      r.need(phoff, header.phnum * header.phentsize, 'program header table');
+      extent = Math.max(extent, phoff + header.phnum * header.phentsize);
+    }
+
+    // Section header table, with the SHN_LORESERVE escapes for huge counts.
+    const shoff = toSafeNumber(header.shoff, 'e_shoff', this.file, l.is64 ? 40 : 32);
+    this.shoff = shoff;
+    let shnum = header.shnum;
+    let shstrndx = header.shstrndx;
+    if (shoff !== 0) {
+      if (header.shentsize !== l.shdrSize) {
+        this.fail(`e_shentsize is ${header.shentsize}, expected ${l.shdrSize}`, undefined, l.is64 ? 58 : 46);
+      }
+      r.need(shoff, l.shdrSize, 'section header table');
+      const first = readShdr(r, l, shoff);
+      if (shnum === 0) shnum = toSafeNumber(first.size, 'section count in section 0', this.file, shoff);
+      if (shstrndx === SHN.XINDEX) shstrndx = first.link;
+      r.need(shoff, shnum * l.shdrSize, `section header table of ${shnum} entries`);
+      extent = Math.max(extent, shoff + shnum * l.shdrSize);
+    } else {
+      shnum = 0;
+    }
+    for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, shoff + i * l.shdrSize));
+
+    // Section names first, so every later error can name its section.
+    if (shnum > 0) {
+      if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, l.is64 ? 62 : 50);
+      const strRaw = this.raw[shstrndx]!;
+      const strtab = this.contents(shstrndx, strRaw);
+      for (let i = 0; i < shnum; i++) {
+        const n = this.raw[i]!.name;
+        const name = i === 0 && n === 0 ? '' : readCString(strtab, n);
+        if (name === undefined) this.fail(`section name offset ${n} is outside the section name table or unterminated`, undefined, shoff + i * l.shdrSize);
+        this.names.push(name);
+      }
+    }
+
+    for (let i = 0; i < shnum; i++) {
+      const h = this.raw[i]!;
+      const s = new Section({ name: this.names[i]!, type: h.type, flags: h.flags, addralign: h.addralign, entsize: h.entsize });
+      s.addr = h.addr;
+      const offset = toSafeNumber(h.offset, 'sh_offset', this.file, shoff + i * l.shdrSize);
+      const size = toSafeNumber(h.size, 'sh_size', this.file, shoff + i * l.shdrSize);
+      s.orig = { index: i, offset, size: h.type === SHT.NOBITS || i === 0 ? 0 : size, nameOffset: h.name, name: this.names[i]! };
+      if (i === 0) {
+        // The null section carries the count/strndx escapes; keep its raw fields.
+        s.linkValue = h.link;
+        s.infoValue = h.info;
+        s.nobitsSize = h.size;
+      } else if (h.type === SHT.NOBITS) {
+        s.nobitsSize = h.size;
+      } else {
+        s.data = this.contents(i, h);
+        if (size > 0) extent = Math.max(extent, offset + size);
+      }
+      this.sections.push(s);
+    }
+
+    this.resolveLinks();
+    const symtab = this.findSymtab();
+    const symbols = symtab ? this.readSymbols(symtab) : [];
+    for (let i = 1; i < shnum; i++) this.resolveInfo(i, symbols);
+
+    return new ElfFile({
+      fileName: this.file,
+      layout: l,
+      littleEndian: r.littleEndian,
+      header,
+      sections: this.sections,
+      symbols,
+      symtab: symtab ?? null,
+      shstrtab: shnum > 0 ? this.sections[shstrndx]! : null,
+      original: r.bytes,
+      extent,
+    });
+  }
+
+  private contents(i: number, h: RawShdr): Uint8Array {
+    if (h.type === SHT.NOBITS || i === 0) return new Uint8Array(0);
+    const offset = toSafeNumber(h.offset, 'sh_offset', this.file);
+    const size = toSafeNumber(h.size, 'sh_size', this.file);
+    if (offset + size > this.r.length) {
+      this.fail(`contents (0x${size.toString(16)} bytes) extend past the end of the file (0x${this.r.length.toString(16)} bytes)`, i, offset);
+    }
+    return this.r.bytes.subarray(offset, offset + size);
+  }
+
+  private sectionRef(value: number, from: number, field: string): Section | null {
+    if (value === 0) return null;
+    if (value >= this.sections.length) this.fail(`${field} ${value} is not a section index (${this.sections.length} sections)`, from, this.shdrOffset(from));
+    return this.sections[value]!;
+  }
+
+  /** File offset of section i's header, for errors about its fields. */
+  private shdrOffset(i: number): number {
+    return this.shoff + i * this.l.shdrSize;
+  }
+
+  private resolveLinks(): void {
+    for (let i = 1; i < this.sections.length; i++) {
+      const s = this.sections[i]!;
+      const h = this.raw[i]!;
+      if (LINK_IS_SECTION.has(h.type) || (h.flags & SHF.LINK_ORDER) !== 0n) s.link = this.sectionRef(h.link, i, 'sh_link');
+      else s.linkValue = h.link;
+    }
+  }
+
+  private findSymtab(): Section | undefined {
+    let found: Section | undefined;
+    for (const s of this.sections) {
+      if (s.type !== SHT.SYMTAB) continue;
+      if (found) this.fail(`a second symbol table (the first is '${found.name}'); only one SHT_SYMTAB is supported`, s.index, s.orig!.offset);
+      found = s;
+    }
+    return found;
+  }
+
+  private checkTable(s: Section, entsize: number, what: string): number {
+    const i = s.orig!.index;
+    if (s.entsize !== BigInt(entsize)) this.fail(`${what} has sh_entsize ${s.entsize}, expected ${entsize}`, i, this.shdrOffset(i));
+    if (s.data.length % entsize !== 0) this.fail(`${what} size 0x${s.data.length.toString(16)} is not a multiple of its entry size ${entsize}`, i, s.orig!.offset);
+    return s.data.length / entsize;
+  }
+
+  private readSymbols(symtab: Section): ElfSymbol[] {
+    const { r, l } = this;
+    const si = symtab.orig!.index;
+    const count = this.checkTable(symtab, l.symSize, 'symbol table');
+    const strtab = symtab.link;
+    if (!strtab || strtab.type !== SHT.STRTAB) this.fail(`sh_link of the symbol table does not name a string table`, si, this.shdrOffset(si));
+    // Extended section indices, if any symbol needs them.
+    let xindex: Section | undefined;
+    for (const s of this.sections) if (s.type === SHT.SYMTAB_SHNDX && s.link === symtab) xindex = s;
+    if (xindex && xindex.data.length < count * 4) this.fail(`has ${xindex.data.length / 4} entries for ${count} symbols`, xindex.index, xindex.orig!.offset);
+
+    const symbols: ElfSymbol[] = [];
+    const base = symtab.orig!.offset;
+    for (let k = 0; k < count; k++) {
+      const at = base + k * l.symSize;
+      const raw = readSym(r, l, at);
+      const name = raw.name === 0 ? '' : readCString(strtab.data, raw.name);
+      if (name === undefined) this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);
+      let section: Section | null = null;
+      let special = 0;
+      let shndx = raw.shndx;
+      if (shndx === SHN.XINDEX) {
+        if (!xindex) this.fail(`symbol ${k} '${name}' uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, si, at);
+        shndx = r.u32(xindex.orig!.offset + k * 4);
+        if (shndx === 0 || shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': extended section index ${shndx} is out of range`, xindex.orig!.index, xindex.orig!.offset + k * 4);
+        section = this.sections[shndx]!;
+      } else if (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE) {
+        if (shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': st_shndx ${shndx} is not a section index`, si, at);
+        section = this.sections[shndx]!;
+      } else {
+        special = shndx;
+      }
+      const sym = new ElfSymbol({ name, value: raw.value, size: raw.size, bind: raw.info >> 4, type: raw.info & 0xf, other: raw.other, section, special });
+      sym.origName = name;
+      sym.origNameOffset = raw.name;
+      symbols.push(sym);
+    }
+    return symbols;
+  }
+
+  private resolveInfo(i: number, symbols: ElfSymbol[]): void {
+    const s = this.sections[i]!;
+    const h = this.raw[i]!;
+    switch (h.type) {
+      case SHT.SYMTAB:
+      case SHT.DYNSYM:
+        s.infoValue = h.info;
+        return;
+      case SHT.REL:
+      case SHT.RELA:
+        s.infoSection = this.sectionRef(h.info, i, 'sh_info');
+        if (s.link && s.link.type === SHT.SYMTAB) this.readRelocations(s, symbols);
+        return;
+      case SHT.GROUP:
+        this.readGroup(s, h, symbols);
+        return;
+      default:
+        if ((h.flags & SHF.INFO_LINK) !== 0n) s.infoSection = this.sectionRef(h.info, i, 'sh_info');
+        else s.infoValue = h.info;
+    }
+  }
+
+  private readRelocations(s: Section, symbols: ElfSymbol[]): void {
+    const { r, l } = this;
+    const isRela = s.type === SHT.RELA;
+    const entsize = isRela ? l.relaSize : l.relSize;
+    const count = this.checkTable(s, entsize, `${sectionTypeName(s.type)} section`);
+    const w = l.is64 ? 8 : 4;
+    const base = s.orig!.offset;
+    const relocs: Relocation[] = new Array(count);
+    for (let k = 0; k < count; k++) {
+      const at = base + k * entsize;
+      const { sym, type } = splitRelInfo(r.word(at + w, l.is64), l.is64);
+      if (sym >= symbols.length) this.fail(`relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`, s.orig!.index, at);
+      relocs[k] = { offset: r.word(at, l.is64), type, symbol: symbols[sym]!, addend: isRela ? r.signedWord(at + 2 * w, l.is64) : 0n };
+    }
+    s.relocations = relocs;
+  }
+
+  private readGroup(s: Section, h: RawShdr, symbols: ElfSymbol[]): void {
+    const i = s.orig!.index;
+    if (h.info >= symbols.length) this.fail(`group signature symbol index ${h.info} is out of range (${symbols.length} symbols)`, i, this.shdrOffset(i));
+    s.infoSymbol = symbols[h.info] ?? null;
+    if (s.data.length < 4 || s.data.length % 4 !== 0) this.fail(`group section size ${s.data.length} is not a positive multiple of 4`, i, s.orig!.offset);
+    const base = s.orig!.offset;
+    s.groupFlags = this.r.u32(base);
+    const members: Section[] = [];
+    for (let at = base + 4; at < base + s.data.length; at += 4) {
+      const m = this.r.u32(at);
+      if (m === 0 || m >= this.sections.length) this.fail(`group member ${m} is not a section index`, i, at);
+      members.push(this.sections[m]!);
+    }
+    s.groupMembers = members;
+  }
+}

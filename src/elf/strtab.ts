@@ -1,0 +1,84 @@
+import { encodeLatin1, latin1 } from './bytes.js';
+
+/**
+ * A string table that starts from the input's bytes and only appends, so an
+ * unchanged table is reproduced exactly and every existing st_name/sh_name
+ * offset stays valid. Strings that already exist are found, not repeated.
+ */
+export class StringTableBuilder {
+  private readonly base: Uint8Array;
+  private readonly added: Uint8Array[] = [];
+  private length: number;
+  private known: Map<string, number> | null = null;
+
+  constructor(original: Uint8Array) {
+    // A table must start with NUL so that offset 0 is the empty string.
+    this.base = original.length > 0 ? original : new Uint8Array([0]);
+    this.length = this.base.length;
+    if (this.base[this.base.length - 1] !== 0) {
+      // Terminate a table whose last string was unterminated before appending to it.
+      this.added.push(new Uint8Array([0]));
+      this.length += 1;
+    }
+  }
+
+  /** Whether `name` is the string at `offset` of the original table (cheap check for unchanged names). */
+  matchesOriginal(offset: number, name: string): boolean {
+    const b = this.base;
+    if (offset < 0 || offset + name.length >= b.length) return false;
+    if (b[offset + name.length] !== 0) return false;
+    for (let i = 0; i < name.length; i++) if (b[offset + i] !== (name.charCodeAt(i) & 0xff)) return false;
+    return true;
+  }
+
+  /** Offset of `name`, appending it if the table does not hold it yet. */
+  add(name: string): number {
+    if (name === '') return 0;
+    const known = this.index();
+    const at = known.get(name);
+    if (at !== undefined) return at;
+    const offset = this.length;
+    const bytes = encodeLatin1(name + '\0');
+    this.added.push(bytes);
+    this.length += bytes.length;
+    known.set(name, offset);
+    return offset;
+  }
+
+  /** Offset of `name`, preferring `hint` (its offset in the input) when it still holds that name. */
+  offsetOf(name: string, hint: number | undefined): number {
+    if (hint !== undefined && this.matchesOriginal(hint, name)) return hint;
+    return this.add(name);
+  }
+
+  bytes(): Uint8Array {
+    if (this.added.length === 0) return this.base;
+    const out = new Uint8Array(this.length);
+    out.set(this.base, 0);
+    let at = this.base.length;
+    for (const a of this.added) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  }
+
+  /** Built on first need: most writes change no names and never pay for it. */
+  private index(): Map<string, number> {
+    if (this.known) return this.known;
+    const m = new Map<string, number>();
+    const b = this.base;
+    let start = 0;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] === 0) {
+        if (i > start) {
+          const s = latin1(b, start, i);
+          if (!m.has(s)) m.set(s, start);
+        }
+        start = i + 1;
+      }
+    }
+    this.known = m;
+    return m;
+  }
+}
