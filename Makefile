@@ -1,0 +1,57 @@
+# klp-convert: the two commands a new user needs are `make demo` and `make test`.
+# Both install what they need (npm packages; Debian packages through apt-get,
+# which needs root) and build the TypeScript first.
+
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+SAMPLE := symbols-maps/sample
+# Where `make demo` writes; override with `make demo DEMO_OUT=...`.
+DEMO_OUT ?= build/demo
+
+.PHONY: all build deps npm-deps system-deps demo test unit e2e bench golden check clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+npm-deps: node_modules/.package-lock.json
+
+# Debian packages for the unit tests: cross compilers, binutils-multiarch, hyperfine.
+system-deps:
+	bash test/support/install-deps.sh
+
+deps: npm-deps system-deps
+
+dist/cli/main.js: npm-deps $(shell find src -name '*.ts') tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.json
+	@touch $@
+
+build: dist/cli/main.js
+
+# Convert the bundled real livepatch module with its bundled map and show what changed.
+demo: npm-deps build
+	bash scripts/demo.sh $(SAMPLE) $(DEMO_OUT)
+
+# Every test: unit, fixtures on all architectures, Debian modules, and the qemu end-to-end boots.
+# VITEST_JSON=<file> also writes a machine-readable report (used by .ci/run).
+test: deps build
+	bash test/e2e/setup.sh
+	$(NODE_BIN)/vitest run $(if $(VITEST_JSON),--reporter=default --reporter=json --outputFile.json=$(VITEST_JSON))
+
+# Without the end-to-end boots (no root or qemu needed beyond the unit deps).
+unit: deps build
+	KLP_E2E=0 $(NODE_BIN)/vitest run
+
+e2e: npm-deps build
+	bash test/e2e/setup.sh
+	$(NODE_BIN)/vitest run test/e2e
+
+bench: npm-deps build
+	bash scripts/bench/run.sh
+
+check: build
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+clean:
+	rm -rf dist build
