@@ -1,0 +1,110 @@
+import { promises as fs } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { parseElf } from '../elf/index.js';
+import { checkLivepatchElf, hasLivepatchModinfo } from '../convert/verify.js';
+import { runConvert } from './convert-command.js';
+import { EXIT } from './exit-codes.js';
+import { consoleReporter, describeError } from './report.js';
+import { addSymbolsCommand } from './symbols-command.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+const DESCRIPTION = `Convert a livepatch module: relocations to symbols the kernel does not export move into
+.klp.rela.<object>.<section> sections against SHN_LIVEPATCH .klp.sym.<object>.<symbol>,<position>
+symbols, which the kernel's livepatch core resolves when <object> is loaded.
+
+Forms:
+  klp-convert [options] <in.ko> <out.ko>
+  klp-convert [options] <symbols.klp> <in.ko> <out.ko>     (upstream form: the map comes first)
+  klp-convert symbols ...                                  (build a symbol map, see 'klp-convert symbols --help')
+  klp-convert check <file.ko>...                           (check a converted module against the kernel's rules)
+
+Exit status: 0 converted (or nothing to do), 1 the module cannot be converted as it is,
+2 wrong command line, 3 an input could not be read or parsed, 4 internal error.`;
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('klp-convert');
+  program
+    .description(DESCRIPTION)
+    .version('0.1.0')
+    .argument('<files...>', '[symbols.klp] in.ko out.ko')
+    .option('-s, --symbols <map>', 'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, /proc/kallsyms or System.map; .gz accepted', collect, [])
+    .option('-e, --symvers <file>', 'Module.symvers listing exported symbols (repeatable)', collect, [])
+    .option('-k, --kdir <dir>', 'kernel build or headers directory: use its Module.symvers, symbols.klp and System.map')
+    .option('-p, --positions <file>', 'YAML file choosing object/position for ambiguous symbols')
+    .option('--keep-module-exports', 'keep relocations to symbols exported by modules ordinary (default: klp relocations, so the livepatch does not force-load the module)', false)
+    .option('-n, --dry-run', 'report what would change, write nothing', false)
+    .option('--json <file>', "write a JSON report ('-' for stdout)")
+    .addOption(new Option('-v, --verbose', 'list every symbol and decision').conflicts('quiet'))
+    .option('-q, --quiet', 'print errors and the summary only')
+    .showHelpAfterError()
+    .action(async (files: string[], o: Record<string, unknown>) => {
+      if (files.length < 2 || files.length > 3) {
+        program.error(`expected <in.ko> <out.ko> (or <symbols.klp> <in.ko> <out.ko>), got ${files.length} file argument${files.length === 1 ? '' : 's'}`, { exitCode: EXIT.USAGE });
+      }
+      const [mapArg, input, output] = files.length === 3 ? files : [undefined, files[0]!, files[1]!];
+      const reporter = consoleReporter({ quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) });
+      setExit(
+        await runConvert(
+          {
+            input: input!,
+            output: output!,
+            symbols: [...(mapArg ? [mapArg] : []), ...(o.symbols as string[])],
+            symvers: o.symvers as string[],
+            ...(o.kdir ? { kdir: o.kdir as string } : {}),
+            ...(o.positions ? { positions: o.positions as string } : {}),
+            ...(o.json ? { json: o.json as string } : {}),
+            keepModuleExports: Boolean(o.keepModuleExports),
+            dryRun: Boolean(o.dryRun),
+          },
+          reporter,
+        ),
+      );
+    });
+
+  program
+    .command('check')
+    .description("check livepatch modules against the kernel's rules for klp relocation sections and symbols")
+    .argument('<files...>', 'modules to check')
+    .action(async (files: string[]) => {
+      let worst: number = EXIT.OK;
+      for (const f of files) {
+        try {
+          const elf = parseElf(await fs.readFile(f), f);
+          const problems = checkLivepatchElf(elf);
+          if (!hasLivepatchModinfo(elf)) problems.push(`${f}: .modinfo has no 'livepatch=Y'`);
+          for (const p of problems) process.stderr.write(`klp-convert: ${p}\n`);
+          const klp = elf.sections.filter((s) => s.name.startsWith('.klp.rela.')).length;
+          process.stderr.write(`klp-convert: ${f}: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${klp} klp relocation section${klp === 1 ? '' : 's'})\n`);
+          if (problems.length > 0) worst = Math.max(worst, EXIT.CONVERSION_FAILED);
+        } catch (e) {
+          process.stderr.write(`klp-convert: error: ${describeError(e)}\n`);
+          worst = EXIT.BAD_INPUT;
+        }
+      }
+      setExit(worst);
+    });
+
+  addSymbolsCommand(program);
+  return program;
+}
+
+/** Run the CLI; returns the exit status instead of exiting, so tests can call it in-process. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram((c) => (code = c));
+  program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      return e.exitCode === 0 ? EXIT.OK : typeof e.exitCode === 'number' && e.exitCode !== 1 ? e.exitCode : EXIT.USAGE;
+    }
+    process.stderr.write(`klp-convert: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.INTERNAL;
+  }
+  return code;
+}

@@ -1,0 +1,165 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture } from '../support/fixtures.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'klp-convert.js');
+
+function run(args: string[], cwd?: string): { status: number; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', ...(cwd ? { cwd } : {}) });
+  return { status: r.status ?? -1, stderr: r.stderr, stdout: r.stdout };
+}
+
+const MAP = `klp-convert-symbol-data.0.1
+*vmlinux
+saved_command_line
+boot_command_line
+total_forks
+nr_threads
+nr_processes
+kallsyms_lookup_name
+tracepoint_printk_key
+__SCK__tp_func_sched_switch
+klpt_target_key
+klpt_target_fixup
+__ksymtab__printk
+_printk
+__ksymtab_pv_ops
+__ksymtab_avenrun
+__ksymtab_klp_enable_patch
+*klpt_target
+klpt_target_secret
+klpt_target_exported
+`;
+const SYMVERS = ['_printk', 'pv_ops', '__fentry__', '__x86_return_thunk', 'avenrun', 'klp_enable_patch'].map((n) => `0x00000000\t${n}\tvmlinux\tEXPORT_SYMBOL\t`).join('\n') +
+  '\n0x00000000\tklpt_target_exported\tdrivers/misc/klpt-target\tEXPORT_SYMBOL_GPL\t\n';
+
+let dir: string;
+let ko: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'klp-cli-'));
+  ko = join(dir, 'in.ko');
+  copyFileSync(await buildFixture('livepatch', 'x86_64'), ko);
+  writeFileSync(join(dir, 'symbols.klp'), MAP);
+  writeFileSync(join(dir, 'Module.symvers'), SYMVERS);
+});
+
+const maps = (): string[] => ['-s', join(dir, 'symbols.klp'), '-e', join(dir, 'Module.symvers')];
+
+describe('klp-convert CLI', () => {
+  it('converts, prints a one-line summary, and exits 0', () => {
+    const out = join(dir, 'out.ko');
+    const r = run([...maps(), ko, out]);
+    expect(r.stderr).toMatch(/^klp-convert: converted \d+ relocations to 12 symbols in vmlinux, klpt_target \(.*out\.ko\)$/m);
+    expect(r.status).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    // Same input, same bytes.
+    const out2 = join(dir, 'out2.ko');
+    expect(run([...maps(), ko, out2]).status).toBe(0);
+    expect(readFileSync(out2).equals(readFileSync(out))).toBe(true);
+  });
+
+  it('accepts the upstream form <symbols.klp> <in.ko> <out.ko>', () => {
+    const out = join(dir, 'upstream.ko');
+    const r = run([join(dir, 'symbols.klp'), '-e', join(dir, 'Module.symvers'), ko, out]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'out.ko')))).toBe(true);
+  });
+
+  it('finds Module.symvers and symbols.klp with --kdir', () => {
+    const out = join(dir, 'kdir.ko');
+    const r = run(['--kdir', dir, ko, out]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'out.ko')))).toBe(true);
+  });
+
+  it('converts in place (in == out) atomically, leaving no temporary file', () => {
+    const sub = mkdtempSync(join(dir, 'inplace-'));
+    const f = join(sub, 'lp.ko');
+    copyFileSync(ko, f);
+    expect(run([...maps(), f, f]).status).toBe(0);
+    expect(readFileSync(f).equals(readFileSync(join(dir, 'out.ko')))).toBe(true);
+    expect(readdirSync(sub)).toEqual(['lp.ko']);
+    // Converting again is a no-op.
+    const before = readFileSync(f);
+    const r = run([...maps(), f, f]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/nothing to convert/);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it('on conversion errors: every error, exit 1, no output file, input untouched', () => {
+    const out = join(dir, 'fail.ko');
+    const bad = MAP.replace('nr_threads\n', '').replace('klpt_target_key\n', '');
+    writeFileSync(join(dir, 'bad.klp'), bad);
+    const before = readFileSync(ko);
+    const mtime = statSync(ko).mtimeMs;
+    const r = run(['-s', join(dir, 'bad.klp'), '-e', join(dir, 'Module.symvers'), ko, out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error: .*in\.ko: section '\.rela\.text' offset 0x[0-9a-f]+: symbol 'nr_threads' is not exported and is in no symbol map/);
+    expect(r.stderr).toMatch(/error: .*in\.ko: section '\.rela__jump_table' offset 0x[0-9a-f]+: symbol 'klpt_target_key'/);
+    expect(r.stderr).toMatch(/not converted \(2 errors\); nothing written/);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(ko).equals(before)).toBe(true);
+    expect(statSync(ko).mtimeMs).toBe(mtime);
+  });
+
+  it('on malformed ELF: exit 3, a message naming file and offset, no output', () => {
+    const trunc = join(dir, 'trunc.ko');
+    writeFileSync(trunc, readFileSync(ko).subarray(0, 200));
+    const out = join(dir, 'trunc.out.ko');
+    const r = run([...maps(), trunc, out]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/error: .*trunc\.ko: offset 0x[0-9a-f]+: section header table .* extends past the end of the file/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('on a bad map line: exit 3, naming file and line', () => {
+    writeFileSync(join(dir, 'nohdr.klp'), 'saved_command_line\n*vmlinux\n');
+    const r = run(['-s', join(dir, 'nohdr.klp'), ko, join(dir, 'x.ko')]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/nohdr\.klp(:1)?/);
+    expect(existsSync(join(dir, 'x.ko'))).toBe(false);
+  });
+
+  it('on a missing input: exit 3', () => {
+    const r = run([...maps(), join(dir, 'nope.ko'), join(dir, 'y.ko')]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/nope\.ko: no such file/);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(run([ko]).status).toBe(2);
+    expect(run(['--no-such-option', ko, ko]).status).toBe(2);
+    expect(run(['a', 'b', 'c', 'd']).status).toBe(2);
+  });
+
+  it('--dry-run writes nothing; --json reports every decision', () => {
+    const out = join(dir, 'dry.ko');
+    const r = run([...maps(), '--dry-run', '--json', '-', ko, out]);
+    expect(r.status).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    const report = JSON.parse(r.stdout) as { converted: { symbol: string; klpSymbol: string; relocations: unknown[] }[]; kept: { name: string }[] };
+    const scl = report.converted.find((c) => c.symbol === 'saved_command_line')!;
+    expect(scl.klpSymbol).toBe('.klp.sym.vmlinux.saved_command_line,0');
+    expect(scl.relocations.length).toBeGreaterThan(1);
+    expect(report.kept.map((k) => k.name)).toContain('pv_ops');
+  });
+
+  it('check: accepts our output and an unconverted module alike (no klp section to refuse)', () => {
+    expect(run(['check', join(dir, 'out.ko')]).status).toBe(0);
+    const r = run(['check', ko]);
+    expect(r.stderr).toMatch(/in\.ko: ok/); // no klp sections yet: nothing the kernel would refuse
+  });
+
+  it('prints help and version', () => {
+    const h = run(['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('klp-convert [options] <in.ko> <out.ko>');
+    expect(run(['--version']).stdout.trim()).toBe('0.1.0');
+  });
+});
