@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make demo`: convert the bundled real livepatch module with its bundled map
+# and show what changed. Usage: scripts/demo.sh <sample dir> <out dir>
+set -euo pipefail
+sample=${1:-symbols-maps/sample}
+out=${2:-build/demo}
+mkdir -p "$out"
+ko=$(ls "$sample"/*.ko | head -1)
+name=$(basename "$ko" .ko)
+args=()
+for m in "$sample"/*.map "$sample"/*.map.gz "$sample"/*.klp "$sample"/*.klp.gz "$sample"/kallsyms*; do
+  [ -e "$m" ] && args+=(--symbols "$m")
+done
+for s in "$sample"/Module.symvers*; do [ -e "$s" ] && args+=(--symvers "$s"); done
+[ -e "$sample/positions.yaml" ] && args+=(--positions "$sample/positions.yaml")
+
+echo "\$ klp-convert ${args[*]} $ko $out/$name.ko"
+node bin/klp-convert.js -v "${args[@]}" --json "$out/$name.json" "$ko" "$out/$name.ko"
+echo
+echo "== relocation sections before =="
+readelf -W -S "$ko" | grep -E ' \.(klp\.)?rela?\.' | awk '{print "  " $2, $3}' || true
+echo "== relocation sections after =="
+readelf -W -S "$out/$name.ko" | grep -E ' \.(klp\.)?rela?\.' | awk '{print "  " $2, $3, $(NF-3)}' || true
+echo "== livepatch symbols (st_shndx SHN_LIVEPATCH = 0xff20) =="
+readelf -W -s "$out/$name.ko" | grep -F '.klp.sym.' | awk '{print "  " $8, "(" $7 ")"}'
+echo "== relocations now applied by the livepatch core =="
+readelf -W -r "$out/$name.ko" | awk '/^Relocation section .\.klp\.rela/ {print "  " $3; show=1; next} /^Relocation section/ {show=0} show && /R_/ {print "    " $1, $3, $5, $6, $7}'
+echo
+echo "check with the kernel's rules:"
+node bin/klp-convert.js check "$out/$name.ko"
+echo "full report: $out/$name.json"
