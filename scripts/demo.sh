@@ -17,12 +17,11 @@ for s in "$sample"/Module.symvers*; do [ -e "$s" ] && args+=(--symvers "$s"); do
 echo "\$ klp-convert ${args[*]} $ko $out/$name.ko"
 node bin/klp-convert.js -v "${args[@]}" --json "$out/$name.json" "$ko" "$out/$name.ko"
 echo
-echo "== relocation sections before =="
-readelf -W -S "$ko" | grep -E ' \.(klp\.)?rela?\.' | awk '{print "  " $2, $3}' || true
-echo "== relocation sections after =="
-readelf -W -S "$out/$name.ko" | grep -E ' \.(klp\.)?rela?\.' | awk '{print "  " $2, $3, $(NF-3)}' || true
+counts() { readelf -W -r "$1" | sed -n "s/^Relocation section '\(.*\)' at offset .* contains \([0-9]*\) entr.*/\1 \2/p" | grep -v debug; }
+echo "== relocation sections: entries before -> after (debug info omitted) =="
+join -a1 -a2 -e 0 -o 0,1.2,2.2 <(counts "$ko" | sort) <(counts "$out/$name.ko" | sort) | awk '{printf "  %-40s %4s -> %s\n", $1, $2, $3}'
 echo "== livepatch symbols (st_shndx SHN_LIVEPATCH = 0xff20) =="
-readelf -W -s "$out/$name.ko" | grep -F '.klp.sym.' | awk '{print "  " $8, "(" $7 ")"}'
+readelf -W -s "$out/$name.ko" | grep -F '.klp.sym.' | awk '{print "  " $NF}'
 echo "== relocations now applied by the livepatch core =="
 readelf -W -r "$out/$name.ko" | awk '/^Relocation section .\.klp\.rela/ {print "  " $3; show=1; next} /^Relocation section/ {show=0} show && /R_/ {print "    " $1, $3, $5, $6, $7}'
 echo

@@ -1,5 +1,5 @@
 import { ByteReader, readCString, toSafeNumber } from './bytes.js';
-import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, sectionTypeName } from './constants.js';
+import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName } from './constants.js';
 import { ElfFormatError } from './errors.js';
 import { LAYOUT32, LAYOUT64, type ClassLayout, type RawShdr, readHeader, readShdr, readSym, splitRelInfo } from './layout.js';
 import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
@@ -49,7 +49,8 @@ class Parser {
   parse(): ElfFile {
     const { r, l } = this;
     const header = readHeader(r, l);
-    let extent = Math.max(l.ehdrSize, header.ehsize);
+    if (header.ehsize !== l.ehdrSize) this.fail(`e_ehsize is ${header.ehsize}, expected ${l.ehdrSize}`, undefined, l.is64 ? 52 : 40);
+    let extent = l.ehdrSize;
     if (header.phnum > 0 && header.phoff !== 0n) {
       const phoff = toSafeNumber(header.phoff, 'e_phoff', this.file, l.is64 ? 32 : 28);
       r.need(phoff, header.phnum * header.phentsize, 'program header table');
@@ -69,9 +70,11 @@ class Parser {
       const first = readShdr(r, l, shoff);
       if (shnum === 0) shnum = toSafeNumber(first.size, 'section count in section 0', this.file, shoff);
       if (shstrndx === SHN.XINDEX) shstrndx = first.link;
+      if (shnum === 0) this.fail('e_shoff is set but the file has no sections (e_shnum and section 0 sh_size are 0)', undefined, l.is64 ? 60 : 48);
       r.need(shoff, shnum * l.shdrSize, `section header table of ${shnum} entries`);
       extent = Math.max(extent, shoff + shnum * l.shdrSize);
     } else {
+      if (shnum !== 0 || shstrndx !== 0) this.fail(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, undefined, l.is64 ? 40 : 32);
       shnum = 0;
     }
     for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, shoff + i * l.shdrSize));
@@ -80,6 +83,7 @@ class Parser {
     if (shnum > 0) {
       if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, l.is64 ? 62 : 50);
       const strRaw = this.raw[shstrndx]!;
+      if (strRaw.type !== SHT.STRTAB) this.fail(`e_shstrndx ${shstrndx} names a section of type ${sectionTypeName(strRaw.type)}, not a string table`, undefined, shoff + shstrndx * l.shdrSize);
       const strtab = this.contents(shstrndx, strRaw);
       for (let i = 0; i < shnum; i++) {
         const n = this.raw[i]!.name;
@@ -93,8 +97,8 @@ class Parser {
       const h = this.raw[i]!;
       const s = new Section({ name: this.names[i]!, type: h.type, flags: h.flags, addralign: h.addralign, entsize: h.entsize });
       s.addr = h.addr;
-      const offset = toSafeNumber(h.offset, 'sh_offset', this.file, shoff + i * l.shdrSize);
-      const size = toSafeNumber(h.size, 'sh_size', this.file, shoff + i * l.shdrSize);
+      const offset = this.safe(h.offset, 'sh_offset', i);
+      const size = this.safe(h.size, 'sh_size', i);
       s.orig = { index: i, offset, size: h.type === SHT.NOBITS || i === 0 ? 0 : size, nameOffset: h.name, name: this.names[i]! };
       if (i === 0) {
         // The null section carries the count/strndx escapes; keep its raw fields.
@@ -110,6 +114,7 @@ class Parser {
       this.sections.push(s);
     }
 
+    this.checkOverlaps(shoff, shnum);
     this.resolveLinks();
     const symtab = this.findSymtab();
     const symbols = symtab ? this.readSymbols(symtab) : [];
@@ -129,14 +134,42 @@ class Parser {
     });
   }
 
+  /** A 64-bit header field of section i as a number, or an error naming the section. */
+  private safe(v: bigint, field: string, i: number): number {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${field} 0x${v.toString(16)} is too large`, i, this.shdrOffset(i));
+    return Number(v);
+  }
+
   private contents(i: number, h: RawShdr): Uint8Array {
     if (h.type === SHT.NOBITS || i === 0) return new Uint8Array(0);
-    const offset = toSafeNumber(h.offset, 'sh_offset', this.file);
-    const size = toSafeNumber(h.size, 'sh_size', this.file);
+    const offset = this.safe(h.offset, 'sh_offset', i);
+    const size = this.safe(h.size, 'sh_size', i);
     if (offset + size > this.r.length) {
       this.fail(`contents (0x${size.toString(16)} bytes) extend past the end of the file (0x${this.r.length.toString(16)} bytes)`, i, offset);
     }
     return this.r.bytes.subarray(offset, offset + size);
+  }
+
+  /**
+   * Sections with contents may not overlap each other, the ELF header or the
+   * section header table: an edit of one would silently change another.
+   */
+  private checkOverlaps(shoff: number, shnum: number): void {
+    const ranges: { start: number; end: number; what: string; index?: number }[] = [{ start: 0, end: this.l.ehdrSize, what: 'the ELF header' }];
+    if (shnum > 0) ranges.push({ start: shoff, end: shoff + shnum * this.l.shdrSize, what: 'the section header table' });
+    for (let i = 1; i < shnum; i++) {
+      const s = this.sections[i]!;
+      if (s.type !== SHT.NOBITS && s.orig!.size > 0) ranges.push({ start: s.orig!.offset, end: s.orig!.offset + s.orig!.size, what: `section '${s.name}'`, index: i });
+    }
+    ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (let k = 1; k < ranges.length; k++) {
+      const prev = ranges[k - 1]!;
+      const cur = ranges[k]!;
+      if (cur.start < prev.end) {
+        const subject = cur.index ?? prev.index;
+        this.fail(`contents overlap ${cur.index === subject ? prev.what : cur.what}`, subject, cur.start);
+      }
+    }
   }
 
   private sectionRef(value: number, from: number, field: string): Section | null {
@@ -163,7 +196,7 @@ class Parser {
     let found: Section | undefined;
     for (const s of this.sections) {
       if (s.type !== SHT.SYMTAB) continue;
-      if (found) this.fail(`a second symbol table (the first is '${found.name}'); only one SHT_SYMTAB is supported`, s.index, s.orig!.offset);
+      if (found) this.fail(`a second symbol table (the first is '${found.name}'); only one SHT_SYMTAB is supported`, s.orig!.index, s.orig!.offset);
       found = s;
     }
     return found;
@@ -185,7 +218,7 @@ class Parser {
     // Extended section indices, if any symbol needs them.
     let xindex: Section | undefined;
     for (const s of this.sections) if (s.type === SHT.SYMTAB_SHNDX && s.link === symtab) xindex = s;
-    if (xindex && xindex.data.length < count * 4) this.fail(`has ${xindex.data.length / 4} entries for ${count} symbols`, xindex.index, xindex.orig!.offset);
+    if (xindex && xindex.data.length < count * 4) this.fail(`has ${xindex.data.length / 4} entries for ${count} symbols`, xindex.orig!.index, xindex.orig!.offset);
 
     const symbols: ElfSymbol[] = [];
     const base = symtab.orig!.offset;
@@ -212,6 +245,20 @@ class Parser {
       sym.origName = name;
       sym.origNameOffset = raw.name;
       symbols.push(sym);
+    }
+    // gABI: locals first, and sh_info is one past the last local. The writer
+    // recomputes sh_info from the order, so a file that breaks this is refused
+    // rather than silently rewritten.
+    let firstNonLocal = count;
+    for (let k = 1; k < count; k++) {
+      const bind = symbols[k]!.bind;
+      if (bind !== STB.LOCAL && firstNonLocal === count) firstNonLocal = k;
+      else if (bind === STB.LOCAL && firstNonLocal < k) {
+        this.fail(`symbol ${k} '${symbols[k]!.name}' is local but follows non-local symbol ${firstNonLocal}; locals must come first`, si, base + k * l.symSize);
+      }
+    }
+    if (count > 0 && this.raw[si]!.info !== firstNonLocal) {
+      this.fail(`sh_info is ${this.raw[si]!.info}, but the first non-local symbol is ${firstNonLocal}`, si, this.shdrOffset(si));
     }
     return symbols;
   }

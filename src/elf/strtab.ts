@@ -15,11 +15,6 @@ export class StringTableBuilder {
     // A table must start with NUL so that offset 0 is the empty string.
     this.base = original.length > 0 ? original : new Uint8Array([0]);
     this.length = this.base.length;
-    if (this.base[this.base.length - 1] !== 0) {
-      // Terminate a table whose last string was unterminated before appending to it.
-      this.added.push(new Uint8Array([0]));
-      this.length += 1;
-    }
   }
 
   /** Whether `name` is the string at `offset` of the original table (cheap check for unchanged names). */
@@ -37,6 +32,12 @@ export class StringTableBuilder {
     const known = this.index();
     const at = known.get(name);
     if (at !== undefined) return at;
+    if (this.added.length === 0 && this.base[this.base.length - 1] !== 0) {
+      // Terminate an unterminated last string before appending after it (only then: an
+      // unchanged table must stay byte for byte as it was).
+      this.added.push(new Uint8Array([0]));
+      this.length += 1;
+    }
     const offset = this.length;
     const bytes = encodeLatin1(name + '\0');
     this.added.push(bytes);

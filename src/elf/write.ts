@@ -269,7 +269,7 @@ function nullHeader(elf: ElfFile, s: Section, countEscape: number, strEscape: nu
     type: s.type,
     flags: s.flags,
     addr: s.addr,
-    offset: 0n,
+    offset: BigInt(s.orig?.offset ?? 0),
     size: countEscape ? BigInt(countEscape) : usedEscape ? 0n : s.nobitsSize,
     link: strEscape ? strEscape : elf.header.shstrndx === SHN.XINDEX ? 0 : s.linkValue,
     info: s.infoValue,

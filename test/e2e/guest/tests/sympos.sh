@@ -1,0 +1,11 @@
+# sympos: duplicated vmlinux names chosen by position (klpt_sympos1/2 pick
+# different copies); all kallsyms lines of these names, in kallsyms order.
+klpt_kallsyms has_steal_clock last_cmd m_show
+for m in klpt_sympos1 klpt_sympos2 klpt_sympos3; do
+	out "KLPT-VARIANT $m"
+	klpt_insmod /modules/klp/$m.ko || continue
+	klpt_lp_wait $m
+	klpt_cat patched /proc/cmdline
+	klpt_lp_disable $m
+	klpt_rmmod $m
+done

@@ -1,0 +1,517 @@
+// End-to-end: build real livepatch modules with kbuild against Debian's
+// headers, convert them with klp-convert through kbuild/klp-convert.mk, boot
+// the matching Debian kernel under qemu, load them, and compare what the
+// modules see with the guest's own /proc/kallsyms.  See docs/e2e.md.
+//
+// Two boots:
+//   boot 1 (raw modules): dump /proc/kallsyms (with klpt_target loaded) for
+//          the symbol map; the unconverted livepatches must be refused; the
+//          exported-only livepatch must work unconverted.
+//   boot 2 (converted modules): every scenario of guest/tests/.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  addrs,
+  cat,
+  chunks,
+  dmesg,
+  E2E_DIR,
+  E2E_ENABLED,
+  e2eEnv,
+  hex,
+  insmods,
+  kallsyms,
+  kallsymsOf,
+  missingPrerequisites,
+  parseKallsymsLine,
+  prerequisiteMessage,
+  readBoot,
+  readSymvers,
+  REPO_DIR,
+  run,
+  scenario,
+  step,
+  tail,
+  values,
+  writeJson,
+  type BootResult,
+  type E2EEnv,
+} from './harness.js';
+import { readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, SHN_UNDEF, SHT_RELA, type LiteElf } from './elf-lite.js';
+
+const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys'];
+const BOOT1 = 'dump,raw,exported';
+const BOOT2 = 'exported,cmdline,sympos,modpatch,keys,sample';
+const SAMPLE_DIR = join(REPO_DIR, 'symbols-maps/sample');
+const KLP_FLAGS = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH;
+
+interface State {
+  env: E2EEnv;
+  timings: Record<string, number | string>;
+  boot1?: BootResult;
+  boot2?: BootResult;
+  kallsymsFile?: string;
+  /** Why there are no converted modules (CLI missing, conversion failed). */
+  convertError?: string;
+  boot2Error?: string;
+  /** Why the bundled sample was not converted. */
+  sampleError?: string;
+  exports?: Map<string, string>;
+}
+
+const state: State = { env: e2eEnv(), timings: {} };
+
+function rawKo(name: string): string {
+  return join(state.env.buildDir, 'raw', `${name}.ko`);
+}
+function klpKo(name: string): string {
+  return join(state.env.buildDir, 'klp', `${name}.ko`);
+}
+function boot1(): BootResult {
+  if (!state.boot1) throw new Error('boot 1 did not run');
+  return state.boot1;
+}
+function boot2(): BootResult {
+  if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+  if (state.boot2Error || !state.boot2) throw new Error(`boot 2 failed: ${state.boot2Error ?? 'did not run'}`);
+  return state.boot2;
+}
+function converted(name: string): LiteElf {
+  if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+  return readElf(klpKo(name));
+}
+
+/** Names a module leaves undefined that vmlinux does not export. */
+function unexportedUndefined(elf: LiteElf): Set<string> {
+  const exports = state.exports!;
+  return new Set(
+    elf.symbols.filter((s) => s.index > 0 && s.shndx === SHN_UNDEF && s.name !== '' && !exports.has(s.name)).map((s) => s.name),
+  );
+}
+
+/** .klp.sym.<obj>.<name>,<pos> symbols of a converted module. */
+function klpSymbols(elf: LiteElf): { obj: string; name: string; pos: number; shndx: number }[] {
+  return elf.symbols
+    .filter((s) => s.name.startsWith('.klp.sym.'))
+    .map((s) => {
+      const m = s.name.match(/^\.klp\.sym\.([^.]+)\.([^,]+),(\d+)$/);
+      if (!m) throw new Error(`${elf.file}: badly formed klp symbol name '${s.name}'`);
+      return { obj: m[1]!, name: m[2]!, pos: Number(m[3]), shndx: s.shndx };
+    });
+}
+
+type Positions = Record<string, { object: string; position: number }>;
+
+/** The positions a module asks for: its YAML file, or else its KLP_SYMPOS annotations. */
+function positions(module: string): Positions {
+  const yaml = join(E2E_DIR, 'modules', `${module}.yaml`);
+  if (existsSync(yaml)) return parseYaml(readFileSync(yaml, 'utf8')) as Positions;
+  const src = readFileSync(join(E2E_DIR, 'modules', `${module}.c`), 'utf8');
+  const out: Positions = {};
+  for (const block of src.matchAll(/KLP_MODULE_RELOC\((\w+)\) = \{([^}]*)\}/g)) {
+    for (const m of block[2]!.matchAll(/KLP_SYMPOS\((\w+), (\d+)\)/g)) out[m[1]!] = { object: block[1]!, position: Number(m[2]) };
+  }
+  if (Object.keys(out).length === 0) throw new Error(`${module}: neither a positions file nor annotations`);
+  return out;
+}
+
+/** The kernel ABI the bundled sample was made for (from its map's name). */
+function bundledSampleKver(): string | undefined {
+  if (!existsSync(SAMPLE_DIR)) return undefined;
+  const map = readdirSync(SAMPLE_DIR).find((f) => /^kallsyms-.*\.txt\.gz$/.test(f));
+  return map?.replace(/^kallsyms-(.*)\.txt\.gz$/, '$1');
+}
+
+describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-convert writes', () => {
+  beforeAll(async () => {
+    const env = state.env;
+    const missing = missingPrerequisites(env);
+    if (missing.length > 0) throw new Error(prerequisiteMessage(missing));
+    state.exports = readSymvers(join(env.kdir, 'Module.symvers'));
+    mkdirSync(env.buildDir, { recursive: true });
+    for (const d of ['raw', 'klp']) rmSync(join(env.buildDir, d), { recursive: true, force: true });
+    const b = env.buildDir;
+
+    // Build and boot 1: raw modules.
+    state.timings.buildRaw = (await step('build.sh', ['raw'])).seconds;
+    await step('mkinitramfs.sh', [join(b, 'initramfs-1.cpio.gz'), join(b, 'raw')]);
+    await step('boot.sh', [join(b, 'initramfs-1.cpio.gz'), BOOT1, join(b, 'boot-1')]);
+    state.boot1 = readBoot(join(b, 'boot-1'));
+    state.timings.boot1 = state.boot1.info.seconds;
+    state.timings.accel = state.boot1.info.accel;
+    const dump = state.boot1.kallsymsDump;
+    if (!dump || dump.length < 10000 || !state.boot1.done) {
+      throw new Error(
+        `boot 1 did not deliver a kallsyms dump (${dump?.length ?? 0} lines${state.boot1.dumpError ? `; ${state.boot1.dumpError}` : ''}); console:\n${tail(state.boot1.console, 25)}`,
+      );
+    }
+    state.kallsymsFile = join(b, 'kallsyms.txt');
+    writeFileSync(state.kallsymsFile, dump.join('\n') + '\n');
+
+    // Conversion through kbuild/klp-convert.mk (needs the CLI).
+    const help = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), '--help']);
+    if (help.code !== 0) {
+      state.convertError =
+        `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); build it with \`npm run build\`:\n` +
+        tail(help.stderr, 8);
+      return;
+    }
+    const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.kallsymsFile } });
+    state.timings.buildKlp = klp.seconds;
+    if (klp.code !== 0) {
+      state.convertError = `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
+      return;
+    }
+
+    // The bundled sample, converted with its bundled maps, if it is for this kernel.
+    const sampleDir = join(b, 'sample-klp');
+    rmSync(sampleDir, { recursive: true, force: true });
+    mkdirSync(sampleDir, { recursive: true });
+    if (bundledSampleKver() === env.kver) {
+      const r = await run('node', [
+        join(REPO_DIR, 'bin/klp-convert.js'),
+        '--symbols', join(SAMPLE_DIR, `kallsyms-${env.kver}.txt.gz`),
+        '--symvers', join(SAMPLE_DIR, 'Module.symvers.gz'),
+        join(SAMPLE_DIR, 'klpt_cmdline.ko'),
+        join(sampleDir, 'klpt_cmdline.ko'),
+      ]);
+      if (r.code !== 0) state.sampleError = `klp-convert on the sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
+    }
+
+    // Boot 2: converted modules (and the raw ones, for klpt_target).
+    try {
+      await step('mkinitramfs.sh', [join(b, 'initramfs-2.cpio.gz'), join(b, 'raw'), join(b, 'klp'), sampleDir]);
+      await step('boot.sh', [join(b, 'initramfs-2.cpio.gz'), BOOT2, join(b, 'boot-2')]);
+    } catch (e) {
+      state.boot2Error = (e as Error).message;
+    }
+    if (existsSync(join(b, 'boot-2', 'boot.json'))) {
+      state.boot2 = readBoot(join(b, 'boot-2'));
+      state.timings.boot2 = state.boot2.info.seconds;
+    }
+  });
+
+  afterAll(() => {
+    if (!state.env.kver || !existsSync(state.env.buildDir)) return;
+    writeJson(join(state.env.buildDir, 'timings.json'), { kver: state.env.kver, ...state.timings });
+    console.log(`e2e timings (s): ${JSON.stringify(state.timings)}`);
+  });
+
+  it('boots the Debian kernel and dumps its /proc/kallsyms (boot 1)', () => {
+    const b = boot1();
+    expect(b.done, 'results port complete').toBe(true);
+    expect(b.release).toBe(state.env.kver);
+    const ks = b.kallsymsDump!;
+    expect(ks.length).toBeGreaterThan(50000);
+    const parsed = ks.map(parseKallsymsLine);
+    expect(parsed.filter((k) => k === null).length, 'unparsable kallsyms lines').toBe(0);
+    expect(parsed.some((k) => k?.name === 'klpt_target_secret' && k.module === 'klpt_target')).toBe(true);
+  });
+
+  it('refuses every unconverted livepatch with "Unknown symbol" (the conversion is what makes them load)', () => {
+    const s = scenario(boot1(), 'raw');
+    const loads = insmods(s.lines);
+    const log = dmesg(s.lines);
+    for (const name of ['klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys']) {
+      const load = loads.find((l) => l.name === name);
+      expect(load, `insmod ${name}`).toBeDefined();
+      expect(load!.rc, `insmod ${name} must fail`).not.toBe(0);
+      const unresolved = unexportedUndefined(readElf(rawKo(name)));
+      expect(unresolved.size, `${name} has unexported undefined symbols`).toBeGreaterThan(0);
+      const reported = new Set(
+        log.map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1]).filter((x): x is string => !!x),
+      );
+      expect([...reported].sort()).toEqual([...unresolved].sort());
+    }
+  });
+
+  it('loads the exported-only livepatch (pv_ops calls) unconverted', () => {
+    checkExported(scenario(boot1(), 'exported').lines, 'raw', boot1());
+  });
+
+  it('converts the livepatches as part of `make` (kbuild/klp-convert.mk)', () => {
+    if (state.convertError) throw new Error(state.convertError);
+    const dir = join(state.env.buildDir, 'klp');
+    // klpt_target is not a livepatch: left alone.
+    expect(existsSync(join(dir, 'klpt_target.ko.unconverted'))).toBe(false);
+    expect(klpSymbols(readElf(klpKo('klpt_target')))).toEqual([]);
+    for (const name of LIVEPATCHES) {
+      expect(existsSync(join(dir, `${name}.ko.unconverted`)), `${name}.ko.unconverted`).toBe(true);
+      expect(existsSync(join(dir, `.${name}.ko.klp.cmd`)), `.${name}.ko.klp.cmd`).toBe(true);
+      const raw = readElf(rawKo(name));
+      const elf = converted(name);
+      expect(elf.modinfo()).toContain('livepatch=Y');
+      // Nothing the loader cannot resolve is left undefined...
+      expect([...unexportedUndefined(elf)], `${name}: unexported undefined symbols left`).toEqual([]);
+      // ...because each of them became a klp symbol.
+      const ksyms = klpSymbols(elf);
+      expect(new Set(ksyms.map((k) => k.name))).toEqual(unexportedUndefined(raw));
+      for (const k of ksyms) expect(k.shndx, `${name}: .klp.sym ${k.name} st_shndx`).toBe(SHN_LIVEPATCH);
+      if (ksyms.length > 0) checkKlpSections(elf);
+    }
+  });
+
+  it('keeps exported vmlinux symbols and pv_ops paravirt calls ordinary', () => {
+    const elf = converted('klpt_exported');
+    expect(klpSymbols(elf)).toEqual([]);
+    expect(elf.sections.filter((s) => s.name.startsWith('.klp.'))).toEqual([]);
+    // pv_ops relocations in loaded code, as in the raw module.
+    const pvRelocs = (e: LiteElf) =>
+      e.sections
+        .filter((s) => s.type === SHT_RELA && ((e.sections[s.info]?.flags ?? 0n) & SHF_ALLOC) !== 0n)
+        .flatMap((s) => e.relas(s).filter((r) => r.symbol.name === 'pv_ops').map((r) => `${s.name}+${r.offset}`));
+    expect(pvRelocs(elf).length).toBeGreaterThan(0);
+    expect(pvRelocs(elf)).toEqual(pvRelocs(readElf(rawKo('klpt_exported'))));
+    const pv = elf.symbols.find((s) => s.name === 'pv_ops');
+    expect(pv?.shndx).toBe(SHN_UNDEF);
+    checkExported(scenario(boot2(), 'exported').lines, 'klp', boot2());
+  });
+
+  it('resolves a unique unexported vmlinux function and data, from .text and .data, to the kallsyms addresses', () => {
+    const elf = converted('klpt_cmdline');
+    const secs = elf.sections.filter((s) => s.name.startsWith('.klp.rela.vmlinux.')).map((s) => s.name);
+    expect(secs).toContain('.klp.rela.vmlinux..data');
+    expect(secs.some((n) => n.startsWith('.klp.rela.vmlinux..text'))).toBe(true);
+    expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+      'vmlinux.nr_processes,0',
+      'vmlinux.saved_command_line,0',
+    ]);
+
+    const b = boot2();
+    const s = scenario(b, 'cmdline');
+    expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
+    const ks = kallsyms(s.lines);
+    const seen = addrs(s.lines, 'klpt_cmdline');
+    for (const [label, sym] of [
+      ['saved_command_line', 'saved_command_line'],
+      ['data:saved_command_line', 'saved_command_line'],
+      ['nr_processes', 'nr_processes'],
+      ['data:nr_processes', 'nr_processes'],
+    ] as const) {
+      const k = kallsymsOf(ks, sym);
+      expect(k.length, `${sym} is unique in kallsyms`).toBe(1);
+      expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
+    }
+    const v = values(s.lines, 'klpt_cmdline');
+    expect(v.get('saved_command_line')).toBe(`[${b.bootCmdline}]`);
+    expect(Number(v.get('nr_processes'))).toBeGreaterThan(0);
+  });
+
+  it('patches /proc/cmdline; disabling and removing the livepatch restores it', () => {
+    const b = boot2();
+    const s = scenario(b, 'cmdline');
+    expect(cat(s.lines, 'before')).toEqual([b.bootCmdline]);
+    const patched = cat(s.lines, 'patched');
+    expect(patched).toHaveLength(1);
+    const m = patched[0]!.match(/^KLPT-PATCHED klpt_cmdline nr_processes=(\d+) cmdline=\[(.*)\]$/);
+    expect(m, patched[0]).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(m![2]).toBe(b.bootCmdline);
+    expect(s.lines).toContain('KLPT-LP klpt_cmdline enabled=1 transition=0');
+    const log = dmesg(s.lines);
+    expect(log).toContain("livepatch: 'klpt_cmdline': patching complete");
+    expect(log).toContain("livepatch: 'klpt_cmdline': unpatching complete");
+    expect(s.lines).toContain('KLPT-LP-DISABLE klpt_cmdline gone');
+    expect(cat(s.lines, 'disabled')).toEqual([b.bootCmdline]);
+    expect(s.lines).toContain('KLPT-RMMOD klpt_cmdline rc=0');
+    expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
+  });
+
+  it('resolves duplicated vmlinux statics by position (positions file or source annotations), each position to its own address', () => {
+    const s = scenario(boot2(), 'sympos');
+    const ks = kallsyms(s.lines);
+    const variants = chunks(s.lines, 'KLPT-VARIANT');
+    const chosen = new Map<string, Set<number>>();
+    for (const module of ['klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3']) {
+      const pos = positions(module);
+      const ksyms = klpSymbols(converted(module));
+      const lines = variants.get(module);
+      expect(lines, `${module} ran`).toBeDefined();
+      expect(insmods(lines!).find((l) => l.name === module)?.rc, `insmod ${module}`).toBe(0);
+      const seen = addrs(lines!, module);
+      const patched = cat(lines!, 'patched');
+      expect(patched).toHaveLength(1);
+      for (const [name, p] of Object.entries(pos)) {
+        const copies = kallsymsOf(ks, name);
+        expect(copies.length, `${name} appears at least twice in kallsyms`).toBeGreaterThanOrEqual(2);
+        expect(p.position).toBeGreaterThanOrEqual(1);
+        expect(ksyms).toContainEqual({ obj: 'vmlinux', name, pos: p.position, shndx: SHN_LIVEPATCH });
+        const want = hex(copies[p.position - 1]!.addr);
+        expect(hex(seen.get(name)), `${module}: ${name},${p.position}`).toBe(want);
+        expect(patched[0]).toContain(`${name}=${want}`);
+        if (!chosen.has(name)) chosen.set(name, new Set());
+        chosen.get(name)!.add(p.position);
+      }
+    }
+    // Between them, the modules use two different copies of every name.
+    for (const [name, set] of chosen) expect(set.size, name).toBe(2);
+    // The annotations are consumed: their sections are gone from the output.
+    expect(readElf(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
+    const annotated = converted('klpt_sympos3');
+    expect(annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name)).toEqual([]);
+  });
+
+  it("resolves another module's unexported symbols, with the livepatch loaded before or after it, across reloads", () => {
+    const elf = converted('klpt_modpatch');
+    const secs = elf.sections.filter((sec) => sec.name.startsWith('.klp.rela.')).map((sec) => sec.name);
+    expect(secs.length).toBeGreaterThan(0);
+    for (const n of secs) expect(n.startsWith('.klp.rela.klpt_target.'), n).toBe(true);
+    expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+      `klpt_target.klpt_target_dup,${positions('klpt_modpatch').klpt_target_dup!.position}`,
+      'klpt_target.klpt_target_secret,0',
+    ]);
+
+    const s = scenario(boot2(), 'modpatch');
+    const steps = chunks(s.lines, 'KLPT-STEP');
+    const dupPos = positions('klpt_modpatch').klpt_target_dup!.position;
+    for (const name of ['patched', 'reloaded', 'late', 'late-reloaded']) {
+      const lines = steps.get(name);
+      expect(lines, `step ${name}`).toBeDefined();
+      const shown = cat(lines!, name);
+      expect(shown, `step ${name}: /proc/klpt_target`).toHaveLength(1);
+      const m = shown[0]!.match(/^KLPT-TARGET patched secret=(\d+) secret_addr=([0-9a-f]+) dup=(\d+) dup_addr=([0-9a-f]+)$/);
+      expect(m, `step ${name}: ${shown[0]}`).not.toBeNull();
+      const ks = kallsyms(lines!);
+      const secret = kallsymsOf(ks, 'klpt_target_secret', 'klpt_target');
+      const dups = kallsymsOf(ks, 'klpt_target_dup', 'klpt_target');
+      expect(secret).toHaveLength(1);
+      expect(dups).toHaveLength(2);
+      expect(m![2], `step ${name}: klpt_target_secret`).toBe(hex(secret[0]!.addr));
+      expect(m![1]).toBe('5555');
+      expect(m![4], `step ${name}: klpt_target_dup,${dupPos}`).toBe(hex(dups[dupPos - 1]!.addr));
+      // Position 2 is the copy in klpt_target_extra.c (linked second), value 2.
+      expect(m![3]).toBe(String(dupPos));
+    }
+    for (const name of ['original', 'disabled', 'late-disabled']) {
+      expect(cat(steps.get(name) ?? [], name), `step ${name}`).toEqual(['KLPT-TARGET original extra=2']);
+    }
+
+    const orders = chunks(s.lines, 'KLPT-ORDER');
+    const applying = (lines: string[]) =>
+      dmesg(lines).filter((l) => l === "livepatch: applying patch 'klpt_modpatch' to loading module 'klpt_target'").length;
+    for (const order of ['target-first', 'patch-first']) {
+      const lines = orders.get(order)!;
+      expect(lines, order).toBeDefined();
+      const [before, after] = splitAt(lines, `KLPT-RELOAD ${order}`);
+      expect(insmods(before).filter((l) => l.rc !== 0), `${order}: loads before the reload`).toEqual([]);
+      // Late relocation: the kernel applied the patch to the loading module.
+      expect(applying(before), `${order}: late relocations at first load`).toBe(order === 'patch-first' ? 1 : 0);
+      const refused = after.includes(`KLPT-RELOAD-REFUSED ${order}`);
+      if (!refused) {
+        // A kernel that clears klp relocations when the target goes away.
+        expect(insmods(after).filter((l) => l.rc !== 0)).toEqual([]);
+        expect(applying(after), `${order}: reload under the livepatch`).toBe(1);
+      } else {
+        // This kernel keeps the values of the first load in the livepatch's
+        // relocation targets and refuses the reload: only that refusal is
+        // accepted; then both come back fresh and must resolve right.
+        const [reload, retry] = splitAt(after, `KLPT-RELOAD-REFUSED ${order}`);
+        expect(insmods(reload).map((l) => l.rc)).not.toContain(0);
+        const log = dmesg(reload);
+        expect(log.some((l) => /^module: x86\/modules: Skipping invalid relocation target, existing value is nonzero for type \d+, /.test(l)), log.join('\n')).toBe(true);
+        expect(log).toContain("livepatch: patch 'klpt_modpatch' failed for module 'klpt_target', refusing to load module 'klpt_target'");
+        expect(insmods(retry).filter((l) => l.rc !== 0), `${order}: fresh reload`).toEqual([]);
+        expect(applying(retry)).toBe(order === 'patch-first' ? 1 : 0);
+        console.log(`e2e: ${state.env.kver} refuses to reload klpt_target under a loaded livepatch (no klp_clear_object_relocs); reloaded both instead (${order})`);
+      }
+    }
+  });
+
+  it('makes a vmlinux static key used with static_branch_unlikely() follow the key (__jump_table)', () => {
+    const elf = converted('klpt_keys');
+    const jt = elf.section('.klp.rela.vmlinux.__jump_table');
+    expect(jt, '.klp.rela.vmlinux.__jump_table').toBeDefined();
+    expect(elf.relas(jt!).map((r) => r.symbol.name)).toContain('.klp.sym.vmlinux.sched_schedstats,0');
+
+    const s = scenario(boot2(), 'keys');
+    expect(insmods(s.lines).find((l) => l.name === 'klpt_keys')?.rc).toBe(0);
+    const k = kallsymsOf(kallsyms(s.lines), 'sched_schedstats');
+    expect(k).toHaveLength(1);
+    expect(hex(addrs(s.lines, 'klpt_keys').get('sched_schedstats'))).toBe(hex(k[0]!.addr));
+    for (const v of ['0', '1']) {
+      const shown = cat(s.lines, `sysctl=${v}`);
+      expect(shown, `sysctl=${v}`).toHaveLength(2);
+      for (const line of shown) expect(line).toBe(`KLPT-PATCHED klpt_keys branch=${v} enabled=${v}`);
+    }
+  });
+
+  it.skipIf(e2eEnv().kver !== bundledSampleKver())(
+    'the bundled sample (symbols-maps/sample), converted with its bundled maps, loads and resolves like kallsyms',
+    () => {
+      if (state.sampleError) throw new Error(state.sampleError);
+      const b = boot2();
+      const s = scenario(b, 'sample');
+      expect(s.lines).not.toContain('KLPT-SAMPLE absent');
+      expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
+      const ks = kallsyms(s.lines);
+      const seen = addrs(s.lines, 'klpt_cmdline');
+      for (const label of ['saved_command_line', 'data:saved_command_line', 'nr_processes', 'data:nr_processes']) {
+        const k = kallsymsOf(ks, label.replace(/^data:/, ''));
+        expect(k).toHaveLength(1);
+        expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
+      }
+      expect(cat(s.lines, 'patched')[0]).toMatch(/^KLPT-PATCHED klpt_cmdline nr_processes=\d+ cmdline=\[/);
+      expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
+    },
+  );
+
+  it("fails `make` with klp-convert's message when a position is missing, leaving the module unconverted", async () => {
+    if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+    const dir = join(state.env.buildDir, 'klp');
+    const r = await run(join(E2E_DIR, 'build.sh'), ['klp', 'KLP_POSITIONS_klpt_sympos1='], {
+      env: { KLP_SYMBOLS: state.kallsymsFile! },
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/klp-convert: error: .*symbol 'has_steal_clock' has \d+ definitions in vmlinux; its position is ambiguous/);
+    expect(r.stderr).toContain('klp-convert.mk: klp-convert failed for klpt_sympos1.ko (left unconverted)');
+    expect(readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted')))).toBe(true);
+    // With the positions back, make converts it again.
+    const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.kallsymsFile! } });
+    expect(again.code, tail(again.stderr, 20)).toBe(0);
+    expect(klpSymbols(readElf(klpKo('klpt_sympos1'))).length).toBe(3);
+  });
+});
+
+/** The lines before and after the first line equal to marker. */
+function splitAt(lines: string[], marker: string): [string[], string[]] {
+  const i = lines.indexOf(marker);
+  expect(i, `marker '${marker}'`).toBeGreaterThanOrEqual(0);
+  return [lines.slice(0, i), lines.slice(i + 1)];
+}
+
+/** Every .klp.rela section: the kernel's rules plus the flags we promise. */
+function checkKlpSections(elf: LiteElf): void {
+  const symtab = elf.sections.findIndex((s) => s.name === '.symtab');
+  const klp = elf.sections.filter((s) => s.name.startsWith('.klp.rela.'));
+  expect(klp.length, `${elf.file}: klp relocation sections`).toBeGreaterThan(0);
+  for (const sec of klp) {
+    const where = `${elf.file}: ${sec.name}`;
+    const m = sec.name.match(/^\.klp\.rela\.([^.]+)\.(.+)$/);
+    expect(m, where).not.toBeNull();
+    expect(sec.type, `${where}: sh_type`).toBe(SHT_RELA);
+    expect(sec.flags.toString(16), `${where}: sh_flags`).toBe(KLP_FLAGS.toString(16));
+    expect(sec.link, `${where}: sh_link`).toBe(symtab);
+    expect(elf.sections[sec.info]?.name, `${where}: sh_info`).toBe(m![2]);
+    for (const r of elf.relas(sec)) {
+      expect(r.symbol.name.startsWith(`.klp.sym.${m![1]}.`), `${where}: relocation against '${r.symbol.name}'`).toBe(true);
+      expect(r.symbol.shndx).toBe(SHN_LIVEPATCH);
+    }
+  }
+}
+
+/** The exported-only livepatch worked in this boot (variant raw or klp). */
+function checkExported(lines: string[], variant: string, b: BootResult): void {
+  const chunk = chunks(lines, 'KLPT-VARIANT').get(variant);
+  expect(chunk, `variant ${variant} ran`).toBeDefined();
+  expect(insmods(chunk!).find((l) => l.name === 'klpt_exported')?.rc).toBe(0);
+  expect(cat(chunk!, 'before')).toEqual([b.bootCmdline]);
+  expect(cat(chunk!, 'patched')).toEqual([`KLPT-PATCHED klpt_exported release=${b.release} irqs_off_inside=1 irqs_off_after=0`]);
+  const pv = kallsymsOf(kallsyms(chunk!), 'pv_ops');
+  expect(pv).toHaveLength(1);
+  expect(hex(addrs(chunk!, 'klpt_exported').get('pv_ops'))).toBe(hex(pv[0]!.addr));
+  expect(chunk).toContain('KLPT-LP-DISABLE klpt_exported gone');
+  expect(cat(chunk!, 'disabled')).toEqual([b.bootCmdline]);
+  expect(chunk).toContain('KLPT-RMMOD klpt_exported rc=0');
+}

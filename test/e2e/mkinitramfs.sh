@@ -1,0 +1,33 @@
+#!/bin/bash
+# mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir>]]]
+# A tiny initramfs of our own: busybox-static, /init, the scenario scripts,
+# and the modules (raw ones in /modules/raw, converted ones in /modules/klp,
+# the converted bundled sample in /modules/sample).
+# Archived with `busybox cpio` (newc, owned by root), since cpio is not
+# installed.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+out=${1:?usage: mkinitramfs.sh <out.cpio.gz> [raw dir] [klp dir]}
+raw=${2:-}
+klp=${3:-}
+sample=${4:-}
+busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+file -L "$busybox" 2>/dev/null | grep -q 'dynamically linked' && die "$busybox is dynamically linked; install busybox-static"
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/klpt-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib,tests,modules/raw,modules/klp,modules/sample}
+cp "$busybox" "$root/bin/busybox"
+cp "$E2E_DIR/guest/init" "$root/init"
+chmod 755 "$root/init"
+cp "$E2E_DIR/guest/klpt.sh" "$root/lib/klpt.sh"
+cp "$E2E_DIR"/guest/tests/*.sh "$root/tests/"
+[ -z "$raw" ] || cp "$raw"/*.ko "$root/modules/raw/"
+[ -z "$klp" ] || cp "$klp"/*.ko "$root/modules/klp/"
+[ -z "$sample" ] || cp "$sample"/*.ko "$root/modules/sample/"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) |
+	gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
