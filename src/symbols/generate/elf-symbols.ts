@@ -1,0 +1,66 @@
+/**
+ * The only file of the map generator that touches the ELF layer: it flattens
+ * a parsed vmlinux or module into the symbol facts the generator needs
+ * (symtab order, nm letter, section, STT_FILE scope) plus `.modinfo` strings.
+ */
+import { type ElfFile, SHN, STB, STT, parseElf } from '../../elf/index.js';
+import { nmKind } from './nm-kind.js';
+
+export interface ElfSymbolRecord {
+  name: string;
+  kind: string;
+  value: bigint;
+  bind: number;
+  /** The defining section, null for undefined, absolute and common symbols. */
+  section: { name: string; type: number; flags: bigint } | null;
+  /** st_shndx when `section` is null (SHN_UNDEF, SHN_ABS, SHN_COMMON, ...). */
+  special: number;
+  /** Source file from the closest preceding STT_FILE, for local symbols. */
+  file?: string;
+}
+
+export interface ElfSymbols {
+  /** Symbols in .symtab order, without the null entry, STT_SECTION and STT_FILE entries. */
+  symbols: ElfSymbolRecord[];
+  /** `.modinfo` key=value strings (modules), in file order. */
+  modinfo: string[];
+  hasSymtab: boolean;
+}
+
+function modinfoStrings(elf: ElfFile): string[] {
+  const sec = elf.sections.find((s) => s.name === '.modinfo');
+  if (!sec) return [];
+  return Buffer.from(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength)
+    .toString('utf8')
+    .split('\0')
+    .filter((s) => s.length > 0);
+}
+
+export function readElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbols {
+  const elf = parseElf(bytes, fileName);
+  const symbols: ElfSymbolRecord[] = [];
+  let file: string | undefined;
+  for (const sym of elf.symbols) {
+    if (sym.index === 0) continue;
+    if (sym.type === STT.FILE) {
+      file = sym.name === '' ? undefined : sym.name;
+      continue;
+    }
+    if (sym.type === STT.SECTION) continue;
+    const section = sym.section ? { name: sym.section.name, type: sym.section.type, flags: sym.section.flags } : null;
+    const special = sym.section ? 0 : sym.special;
+    const record: ElfSymbolRecord = {
+      name: sym.name,
+      kind: nmKind({ bind: sym.bind, type: sym.type, shndx: special, section }),
+      value: sym.value,
+      bind: sym.bind,
+      section,
+      special,
+    };
+    if (sym.bind === STB.LOCAL && file !== undefined) record.file = file;
+    symbols.push(record);
+  }
+  return { symbols, modinfo: modinfoStrings(elf), hasSymtab: elf.symtab !== null };
+}
+
+export { SHN };

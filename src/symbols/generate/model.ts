@@ -1,0 +1,52 @@
+/**
+ * The in-memory map that `klp-convert symbols` builds before writing it:
+ * objects in output order, each with its symbols in kernel counting order.
+ */
+export interface MapSymbol {
+  name: string;
+  /** nm letter. */
+  kind: string;
+  /** STT_FILE source file for local symbols, when the input has it. */
+  file?: string;
+  exported?: boolean;
+  /** Modules: counted by the kernel only while the module loads (init sections, or not kept in kallsyms). */
+  loadOnly?: boolean;
+}
+
+export interface MapObject {
+  /** 'vmlinux' or the kernel module name. */
+  name: string;
+  symbols: MapSymbol[];
+  /** Whether `symbols` also contains the load-time-only ones (modules read from ELF). */
+  loadView: boolean;
+}
+
+export interface SymbolMapModel {
+  objects: MapObject[];
+  /** Free-form provenance lines written as comments (compact format only). Keep them deterministic. */
+  comments: string[];
+}
+
+/** vmlinux first, then modules by name: stable whatever order the inputs came in. */
+export function sortObjects(objects: MapObject[]): MapObject[] {
+  return [...objects].sort((a, b) => {
+    if (a.name === b.name) return 0;
+    if (a.name === 'vmlinux') return -1;
+    if (b.name === 'vmlinux') return 1;
+    return a.name < b.name ? -1 : 1;
+  });
+}
+
+/**
+ * Mark exports: `__ksymtab_<name>` in an object means the object exports
+ * <name>; so does a Module.symvers line naming that object. Only global
+ * definitions (upper-case nm letter) can be the exported one.
+ */
+export function markExports(object: MapObject, alsoExported: ReadonlySet<string> = new Set()): void {
+  const exported = new Set(alsoExported);
+  for (const s of object.symbols) if (s.name.startsWith('__ksymtab_')) exported.add(s.name.slice('__ksymtab_'.length));
+  if (exported.size === 0) return;
+  for (const s of object.symbols) {
+    if (exported.has(s.name) && s.kind >= 'A' && s.kind <= 'Z' && !s.loadOnly) s.exported = true;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * vmlinux's symbols in kallsyms order, from a vmlinux ELF (with .symtab) or
+ * from a System.map. Both go through the same filter and tie order
+ * (kallsyms-rules.ts) so the result lists what /proc/kallsyms lists, in its
+ * order.
+ */
+import { SymbolMapError, SymbolSourceError } from '../errors.js';
+import { type OrderableSymbol, compareKallsymsOrder, kallsymsDrops } from '../kallsyms-rules.js';
+import type { ElfSymbols } from './elf-symbols.js';
+import type { MapObject, MapSymbol } from './model.js';
+
+interface Candidate extends OrderableSymbol {
+  seq: number;
+  file?: string;
+}
+
+/** Without CONFIG_KALLSYMS_ALL kallsyms keeps only symbols inside the text and init-text ranges. */
+function textRangeFilter(cands: Candidate[]): (c: Candidate) => boolean {
+  const addr = (name: string) => cands.find((c) => c.name === name)?.address;
+  const ranges = [
+    ['_stext', '_etext'],
+    ['_sinittext', '_einittext'],
+  ]
+    .map(([s, e]) => [addr(s!), addr(e!), e!] as const)
+    .filter((r): r is readonly [bigint, bigint, string] => r[0] !== undefined && r[1] !== undefined);
+  return (c) =>
+    ranges.some(([s, e, endName]) => c.address >= s && c.address <= e && !(c.address === e && c.name !== endName));
+}
+
+function toObject(cands: Candidate[], kallsymsAll: boolean): MapObject {
+  let kept = cands.filter((c) => !kallsymsDrops(c.name, c.kind));
+  if (!kallsymsAll) kept = kept.filter(textRangeFilter(kept));
+  kept.sort((a, b) => compareKallsymsOrder(a, b, a.seq - b.seq));
+  const symbols = kept.map((c): MapSymbol => (c.file === undefined ? { name: c.name, kind: c.kind } : { name: c.name, kind: c.kind, file: c.file }));
+  return { name: 'vmlinux', symbols, loadView: false };
+}
+
+export function vmlinuxFromElf(elf: ElfSymbols, fileName: string, kallsymsAll = true): MapObject {
+  if (!elf.hasSymtab || elf.symbols.length === 0) {
+    throw new SymbolSourceError(`${fileName}: no symbol table (a stripped vmlinux); use the unstripped/debug vmlinux or its System.map`);
+  }
+  const cands: Candidate[] = elf.symbols.map((s, seq) => {
+    const c: Candidate = { name: s.name, kind: s.kind, address: s.value, seq };
+    if (s.file !== undefined) c.file = s.file;
+    return c;
+  });
+  return toObject(
+    cands.filter((c) => c.name !== ''),
+    kallsymsAll,
+  );
+}
+
+const STUB_MARK = 'The real System.map is in';
+
+/** vmlinux from System.map text (`<hex> <letter> <name>` lines). */
+export function vmlinuxFromSystemMap(text: string, fileName: string, kallsymsAll = true): MapObject {
+  if (text.includes(STUB_MARK)) {
+    throw new SymbolSourceError(`${fileName}: this is a placeholder System.map (${text.trim()}); install the -dbg package or pass --vmlinux`);
+  }
+  const cands: Candidate[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (line === '') continue;
+    const m = /^([0-9a-fA-F]+) (\S) (\S+)$/.exec(line);
+    if (!m) throw new SymbolMapError(fileName, i + 1, "expected '<hex address> <type letter> <name>' (a System.map line)");
+    cands.push({ name: m[3]!, kind: m[2]!, address: BigInt(`0x${m[1]}`), seq: i });
+  }
+  return toObject(cands, kallsymsAll);
+}

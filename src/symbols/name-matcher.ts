@@ -1,0 +1,85 @@
+/**
+ * Finding a few wanted names among a million map lines without decoding them.
+ *
+ * A converter run needs maybe 200 names out of 500,000+ in a distribution
+ * map. Building a Map of every name costs ~0.6 s (see symbols-maps/README.md);
+ * instead each map line is checked in place against a small open-addressing
+ * table of the wanted names' bytes. A 64 Ki-entry filter keyed on (length,
+ * first byte, last byte) rejects ~94% of lines before any hashing, so the scan
+ * costs little more than finding the newlines.
+ */
+
+/** How many ids a matcher built with export variants uses per wanted name. */
+export const KSYMTAB_PREFIX = '__ksymtab_';
+
+/**
+ * The pre-filter key of a candidate: hot scanners compute this expression
+ * inline (a call per line costs measurably while the loop is still cold).
+ */
+export function filterKey(length: number, first: number, last: number): number {
+  return ((length << 8) ^ (first << 4) ^ (first << 11) ^ last) & 0xffff;
+}
+
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+export class NameMatcher {
+  /** The wanted names; a match returns an index into this array. */
+  readonly names: readonly string[];
+  /** With export variants, ids >= size denote `__ksymtab_<names[id - size]>`. */
+  readonly size: number;
+  private readonly encoded: Uint8Array[];
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** Non-zero at filterKey() of every wanted spelling; zero means "certainly not wanted". */
+  readonly filter = new Uint8Array(1 << 16);
+
+  /**
+   * @param names the wanted names (duplicates and empty strings ignored)
+   * @param withExportVariants also match `__ksymtab_<name>` lines, reported as id + size
+   */
+  constructor(names: Iterable<string>, withExportVariants: boolean) {
+    const unique = [...new Set(names)].filter((n) => n.length > 0);
+    this.names = unique;
+    this.size = unique.length;
+    const all = withExportVariants ? [...unique, ...unique.map((n) => KSYMTAB_PREFIX + n)] : unique;
+    this.encoded = all.map((n) => Buffer.from(n, 'utf8'));
+    let cap = 16;
+    while (cap < all.length * 4) cap <<= 1;
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.encoded.forEach((b, id) => {
+      this.filter[filterKey(b.length, b[0]!, b[b.length - 1]!)] = 1;
+      let slot = fnv1a(b, 0, b.length) & this.mask;
+      while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.slots[slot] = id;
+    });
+  }
+
+  /** The id of the wanted name spelled by bytes[start, end), or -1. */
+  match(bytes: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    if (len <= 0 || this.filter[filterKey(len, bytes[start]!, bytes[end - 1]!)] === 0) return -1;
+    return this.lookup(bytes, start, end);
+  }
+
+  /** match() without the pre-filter, for scanners that applied it inline. */
+  lookup(bytes: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    let slot = fnv1a(bytes, start, end) & this.mask;
+    for (;;) {
+      const id = this.slots[slot]!;
+      if (id === -1) return -1;
+      const want = this.encoded[id]!;
+      if (want.length === len) {
+        let i = 0;
+        while (i < len && want[i] === bytes[start + i]) i++;
+        if (i === len) return id;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
