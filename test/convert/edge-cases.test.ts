@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type ElfFile, parseElf, SHF, STB, writeElf } from '../../src/elf/index.js';
+import { convertElf } from '../../src/convert/convert.js';
+import { ConversionFailed, type Diagnostic } from '../../src/convert/diagnostics.js';
+import { checkLivepatchElf } from '../../src/convert/verify.js';
+import type { PositionHintInput } from '../../src/convert/symbol-source.js';
+import { buildFixture } from '../support/fixtures.js';
+import { errorsOf, hint } from './harness.js';
+import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
+
+const MAP = {
+  vmlinux: ['saved_command_line', 'boot_command_line', 'total_forks', 'nr_threads', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'],
+  klpt_target: ['klpt_target_secret', 'klpt_target_exported'],
+};
+
+interface Outcome {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  output?: Uint8Array;
+}
+
+/** Convert the x86_64 "livepatch" fixture after `edit` changed the model (written and re-read, as a file would be). */
+async function convertEdited(edit: (elf: ElfFile) => void, hints: PositionHintInput[] = [], trailer?: Uint8Array): Promise<Outcome> {
+  const ko = await buildFixture('livepatch', 'x86_64');
+  const elf = parseElf(readFileSync(ko), ko);
+  edit(elf);
+  let bytes = writeElf(elf);
+  if (trailer) bytes = Buffer.concat([bytes, trailer]);
+  try {
+    const r = convertElf(parseElf(bytes, 'edited.ko'), bytes, memoryLookup(MAP, VMLINUX_EXPORTS), hints, {});
+    return { ok: true, diagnostics: r.diagnostics, output: r.output };
+  } catch (e) {
+    if (e instanceof ConversionFailed) return { ok: false, diagnostics: e.diagnostics };
+    throw e;
+  }
+}
+
+const rename = (from: string, to: string) => (elf: ElfFile) => {
+  elf.symbols.find((s) => s.name === from)!.name = to;
+};
+
+describe('planner edge cases', () => {
+  it('a malformed .klp.sym.rela. name', async () => {
+    const r = await convertEdited(rename('nr_threads', '.klp.sym.rela.vmlinux.nr_threads'));
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/symbol '\.klp\.sym\.rela\.vmlinux\.nr_threads' is not of the form \.klp\.sym\.rela\.<patched object>\.<symbol object>\.<symbol>,<position>/);
+  });
+
+  it('a vmlinux symbol gated on a module', async () => {
+    const r = await convertEdited(rename('nr_threads', '.klp.sym.rela.klpt_target.vmlinux.nr_threads,0'));
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/symbol 'nr_threads' is in vmlinux but its relocations would be applied when module 'klpt_target' loads/);
+  });
+
+  it('a symbol name the kernel cannot parse', async () => {
+    const r = await convertEdited(rename('nr_threads', 'nr,threads'));
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/symbol name 'nr,threads' contains ','/);
+  });
+
+  it('a positions entry whose object has no such symbol', async () => {
+    const r = await convertEdited(() => {}, [hint('nr_threads', { object: 'klpt_target', position: 1 }, 4)]);
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/positions\.yaml:4 names 'nr_threads' in klpt_target, but the symbol maps have no 'nr_threads' in klpt_target/);
+  });
+
+  it('a hint that matches no definition', async () => {
+    const r = await convertEdited(() => {}, [hint('nr_threads', { file: 'kernel/fork.c' }, 9)]);
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/no definition of 'nr_threads' matches file kernel\/fork\.c \(positions\.yaml:9\)/);
+  });
+
+  it('a weak undefined symbol found nowhere stays undefined, with a warning', async () => {
+    const r = await convertEdited((elf) => {
+      const s = elf.symbols.find((x) => x.name === 'nr_threads')!;
+      s.name = 'lp_optional_hook';
+      s.bind = STB.WEAK;
+    });
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/weak symbol 'lp_optional_hook' is in no symbol map and not exported; left undefined/);
+  });
+
+  it('removes an appended module signature, which the edit invalidates, and says so', async () => {
+    const sig = Buffer.concat([Buffer.alloc(32, 7), Buffer.from('~Module signature appended~\n')]);
+    const r = await convertEdited(() => {}, [], sig);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/module signature no longer matches and was removed; sign the converted module again/);
+    expect(Buffer.from(r.output!).includes(Buffer.from('~Module signature appended~'))).toBe(false);
+  });
+});
+
+describe('checkLivepatchElf: the kernel rules applied to any module', () => {
+  async function converted(): Promise<ElfFile> {
+    const r = await convertEdited(() => {});
+    return parseElf(r.output!, 'out.ko');
+  }
+
+  it('accepts our output', async () => {
+    expect(checkLivepatchElf(await converted())).toEqual([]);
+  });
+
+  it('catches a missing SHF_RELA_LIVEPATCH or SHF_ALLOC (silent zero addresses, or an oops, in the kernel)', async () => {
+    const elf = await converted();
+    const s = elf.sections.find((x) => x.name === '.klp.rela.vmlinux..text')!;
+    s.flags &= ~SHF.RELA_LIVEPATCH;
+    const t = elf.sections.find((x) => x.name === '.klp.rela.klpt_target..text')!;
+    t.flags &= ~SHF.ALLOC;
+    const problems = checkLivepatchElf(parseElf(writeElf(elf), 'broken.ko')).join('\n');
+    expect(problems).toMatch(/section '\.klp\.rela\.vmlinux\.\.text': flags 0x42 lack SHF_ALLOC\|SHF_RELA_LIVEPATCH/);
+    expect(problems).toMatch(/section '\.klp\.rela\.klpt_target\.\.text': flags 0x100040 lack/);
+  });
+
+  it('catches a klp symbol that is not SHN_LIVEPATCH, a bad name, and a vmlinux symbol in a module section', async () => {
+    const elf = await converted();
+    const byName = (n: string) => elf.symbols.find((s) => s.name === n)!;
+    byName('.klp.sym.vmlinux.nr_threads,0').special = 0;
+    byName('.klp.sym.vmlinux.total_forks,0').name = '.klp.sym.vmlinux.total_forks;0';
+    const modSec = elf.sections.find((x) => x.name === '.klp.rela.klpt_target..text')!;
+    modSec.relocations![0]!.symbol = byName('.klp.sym.vmlinux.saved_command_line,0');
+    const problems = checkLivepatchElf(parseElf(writeElf(elf), 'broken.ko')).join('\n');
+    expect(problems).toMatch(/symbol 'nr_threads'|symbol '\.klp\.sym\.vmlinux\.nr_threads,0' is not marked SHN_LIVEPATCH/);
+    expect(problems).toMatch(/'\.klp\.sym\.vmlinux\.total_forks;0' is SHN_LIVEPATCH but not \.klp\.sym\.<object>\.<name>,<position>/);
+    expect(problems).toMatch(/vmlinux symbol '\.klp\.sym\.vmlinux\.saved_command_line,0' in a module-specific klp section/);
+  });
+});
