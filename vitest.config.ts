@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/support/global-setup.ts'],
     // Fixture builds and qemu boots are slow on 2-core machines.
     testTimeout: 120_000,
     hookTimeout: 600_000,

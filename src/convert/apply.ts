@@ -86,9 +86,9 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   const gone = new Set(plan.removeSections);
   for (const s of elf.sections) if (touched.has(s) && s.relocations!.length === 0 && !usedSet.has(s)) gone.add(s);
   if (gone.size > 0) {
-    elf.removeSymbols((sym) => sym.section !== null && gone.has(sym.section));
     for (const s of elf.sections) if (s.groupMembers) s.groupMembers = s.groupMembers.filter((m) => !gone.has(m));
-    elf.removeSections((s) => gone.has(s));
+    const goneSymbols = new Set(elf.symbols.filter((sym) => sym.section !== null && gone.has(sym.section)));
+    elf.remove({ sections: gone, symbols: goneSymbols });
   }
   return { klpSections: used, movedRelocations: moved.size - plan.removeRelocations.size, removedSections: [...gone].map((s) => s.name) };
 }

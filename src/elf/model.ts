@@ -195,60 +195,53 @@ export class ElfFile {
     return section;
   }
 
-  /**
-   * Remove sections. References to them that remain elsewhere (links, relocation
-   * targets, group members, defined symbols) are reported as ElfModelError.
-   */
+  /** Remove sections; see `remove`. */
   removeSections(pred: (s: Section) => boolean): Section[] {
-    const removed = new Set<Section>();
-    for (let i = 1; i < this.sections.length; i++) {
-      const s = this.sections[i]!;
-      if (pred(s)) removed.add(s);
-    }
-    if (removed.size === 0) return [];
-    if (this.symtab && removed.has(this.symtab)) throw new ElfModelError(`cannot remove the symbol table '${this.symtab.name}'`);
-    if (this.shstrtab && removed.has(this.shstrtab)) throw new ElfModelError(`cannot remove the section name table '${this.shstrtab.name}'`);
+    return this.remove({ sections: new Set(this.sections.slice(1).filter(pred)) }).sections;
+  }
+
+  /** Remove symbols; see `remove`. */
+  removeSymbols(pred: (s: ElfSymbol) => boolean): ElfSymbol[] {
+    return this.remove({ symbols: new Set(this.symbols.slice(1).filter(pred)) }).symbols;
+  }
+
+  /**
+   * Remove sections and symbols together. What remains may not refer to
+   * anything removed (links, relocation targets and symbols, group members and
+   * signatures, defining sections); such a reference is an ElfModelError and
+   * nothing is removed. References from removed items to each other are fine,
+   * so a section, its relocation section and its symbols go in one call.
+   */
+  remove(what: { sections?: ReadonlySet<Section>; symbols?: ReadonlySet<ElfSymbol> }): { sections: Section[]; symbols: ElfSymbol[] } {
+    const secs = what.sections ?? new Set<Section>();
+    const syms = what.symbols ?? new Set<ElfSymbol>();
+    if (this.sections[0] && secs.has(this.sections[0])) throw new ElfModelError('cannot remove the null section');
+    if (this.symbols[0] && syms.has(this.symbols[0])) throw new ElfModelError('cannot remove the null symbol');
+    if (this.symtab && secs.has(this.symtab)) throw new ElfModelError(`cannot remove the symbol table '${this.symtab.name}'`);
+    if (this.shstrtab && secs.has(this.shstrtab)) throw new ElfModelError(`cannot remove the section name table '${this.shstrtab.name}'`);
     for (const s of this.sections) {
-      if (removed.has(s)) continue;
+      if (secs.has(s)) continue;
       const dangling =
-        (s.link && removed.has(s.link) && 'sh_link') ||
-        (s.infoSection && removed.has(s.infoSection) && 'sh_info') ||
-        (s.groupMembers?.some((m) => removed.has(m)) && 'group member');
-      if (dangling) throw new ElfModelError(`section '${s.name}' still refers to a removed section through its ${dangling}`);
+        (s.link && secs.has(s.link) && `its sh_link to '${s.link.name}'`) ||
+        (s.infoSection && secs.has(s.infoSection) && `its sh_info to '${s.infoSection.name}'`) ||
+        (s.groupMembers?.find((m) => secs.has(m)) && 'a group member') ||
+        (s.infoSymbol && syms.has(s.infoSymbol) && `its group signature '${s.infoSymbol.name}'`) ||
+        (s.relocations?.find((r) => syms.has(r.symbol)) && 'a relocation against a removed symbol');
+      if (dangling) throw new ElfModelError(`section '${s.name}' still refers to something removed: ${dangling}`);
     }
     for (const sym of this.symbols) {
-      if (sym.section && removed.has(sym.section)) {
+      if (!syms.has(sym) && sym.section && secs.has(sym.section)) {
         throw new ElfModelError(`symbol '${sym.name}' is defined in removed section '${sym.section.name}'`);
       }
     }
-    const kept = this.sections.filter((s) => !removed.has(s));
+    const keptSections = this.sections.filter((s) => !secs.has(s));
+    const keptSymbols = this.symbols.filter((s) => !syms.has(s));
     this.sections.length = 0;
-    this.sections.push(...kept);
-    this.renumber();
-    return [...removed];
-  }
-
-  /** Remove symbols; relocations or groups that still use one are reported as ElfModelError. */
-  removeSymbols(pred: (s: ElfSymbol) => boolean): ElfSymbol[] {
-    const removed = new Set<ElfSymbol>();
-    for (let i = 1; i < this.symbols.length; i++) {
-      const s = this.symbols[i]!;
-      if (pred(s)) removed.add(s);
-    }
-    if (removed.size === 0) return [];
-    for (const sec of this.sections) {
-      if (sec.infoSymbol && removed.has(sec.infoSymbol)) {
-        throw new ElfModelError(`group '${sec.name}' still uses removed symbol '${sec.infoSymbol.name}' as its signature`);
-      }
-      for (const r of sec.relocations ?? []) {
-        if (removed.has(r.symbol)) throw new ElfModelError(`section '${sec.name}' still has a relocation against removed symbol '${r.symbol.name}'`);
-      }
-    }
-    const kept = this.symbols.filter((s) => !removed.has(s));
+    this.sections.push(...keptSections);
     this.symbols.length = 0;
-    this.symbols.push(...kept);
+    this.symbols.push(...keptSymbols);
     this.renumber();
-    return [...removed];
+    return { sections: [...secs], symbols: [...syms] };
   }
 
   /** Relocation sections that apply to `target`, in section order. */

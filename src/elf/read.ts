@@ -230,11 +230,19 @@ class Parser {
       let section: Section | null = null;
       let special = 0;
       let shndx = raw.shndx;
+      // The extended table holds a symbol's real index exactly when st_shndx is SHN_XINDEX,
+      // and that index is one st_shndx could not hold; 0 everywhere else (gABI). The writer
+      // derives both from the section, so anything else is refused, not silently rewritten.
+      const ext = xindex ? r.u32(xindex.orig!.offset + k * 4) : 0;
       if (shndx === SHN.XINDEX) {
         if (!xindex) this.fail(`symbol ${k} '${name}' uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, si, at);
-        shndx = r.u32(xindex.orig!.offset + k * 4);
-        if (shndx === 0 || shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': extended section index ${shndx} is out of range`, xindex.orig!.index, xindex.orig!.offset + k * 4);
+        if (ext < SHN.LORESERVE || ext >= this.sections.length) {
+          this.fail(`symbol ${k} '${name}': extended section index ${ext} is out of range (SHN_LORESERVE..${this.sections.length - 1})`, xindex.orig!.index, xindex.orig!.offset + k * 4);
+        }
+        shndx = ext;
         section = this.sections[shndx]!;
+      } else if (ext !== 0) {
+        this.fail(`entry ${k} is ${ext}, but symbol '${name}' does not use SHN_XINDEX; it must be 0`, xindex!.orig!.index, xindex!.orig!.offset + k * 4);
       } else if (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE) {
         if (shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': st_shndx ${shndx} is not a section index`, si, at);
         section = this.sections[shndx]!;

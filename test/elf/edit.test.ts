@@ -26,6 +26,7 @@ import {
   writeElf,
 } from '../../src/elf/index.js';
 import { elfShape, readUint, symbolOffset } from '../support/elf-bytes.js';
+import { sampleDebianModules } from '../support/debian-kernel.js';
 import { ARCHES, type Arch, TOOLCHAINS, buildFixture } from '../support/fixtures.js';
 import { type ReadelfView, readelfView } from '../support/readelf.js';
 
@@ -396,5 +397,49 @@ describe.each(['i386', 'ppc64'] as const)('growing past SHN_LORESERVE, %s', (arc
     const origWhere = orig.symbols.map(describeSymbol);
     expect(viewedSymbols(view).slice(0, origWhere.length)).toEqual(origWhere);
     expect(viewedRelocations(view)).toEqual(expectedRelocations(elf));
+  });
+});
+
+describe('editing Debian modules', () => {
+  test('a klp-style edit of 6 real modules, checked with readelf', async () => {
+    const modules = (await sampleDebianModules(60, 1)).filter((_, i) => i % 10 === 0);
+    expect(modules.length).toBe(6);
+    let converted = 0;
+    for (const path of modules) {
+      const original = new Uint8Array(await readFile(path));
+      const before = await readelfView(path, { lint: true });
+      const elf = parseElf(original, path);
+      const byName = elf.sectionsByName();
+      const doomed = new Set<Section>();
+      for (const n of ['.comment', '.note.GNU-stack']) {
+        const sec = byName.get(n);
+        if (sec) doomed.add(sec);
+      }
+      removeSectionsAndDependants(elf, doomed);
+      // Move the relocations against the first undefined symbol used from .text.
+      const text = byName.get('.text');
+      const rela = text && elf.relocationSectionsFor(text)[0];
+      const target = rela?.relocations?.find((r) => r.symbol.isUndefined && r.symbol.name !== '__fentry__' && r.symbol.name !== '__x86_return_thunk')?.symbol;
+      if (rela && text && target) {
+        const moved = rela.relocations!.filter((r) => r.symbol === target);
+        rela.relocations = rela.relocations!.filter((r) => r.symbol !== target);
+        const klp = new Section({ name: '.klp.rela.vmlinux..text', type: SHT.RELA, flags: SHF.ALLOC | SHF.INFO_LINK | SHF.RELA_LIVEPATCH, addralign: 8n, entsize: 24n });
+        klp.link = elf.symtab;
+        klp.infoSection = text;
+        klp.relocations = moved;
+        elf.addSection(klp);
+        target.name = `.klp.sym.vmlinux.${target.name},0`;
+        target.special = SHN.LIVEPATCH;
+        converted++;
+      }
+      elf.symbols.push(new ElfSymbol({ name: 'klpt_added_local', bind: STB.LOCAL, type: STT.NOTYPE, section: text ?? null }));
+      elf.renumber();
+      const out = writeElf(elf);
+      const name = path.split('/').pop()!;
+      const { view, lint } = await writeAndView(out, `debian-${name}`);
+      expectWrittenMatchesModel(elf, original, out, view, name);
+      expect(newLintWarnings(before, lint), `${name}: new readelf --lint warnings`).toEqual([]);
+    }
+    expect(converted, 'modules that got a .klp.rela section').toBeGreaterThanOrEqual(4);
   });
 });

@@ -21,7 +21,8 @@ import { REPO_ROOT } from './fixtures.js';
 
 const execFileP = promisify(execFile);
 
-export const CACHE_DIR = join(REPO_ROOT, '.cache');
+/** The shared download cache; KLPT_CACHE_DIR overrides it. */
+export const CACHE_DIR = process.env.KLPT_CACHE_DIR ?? join(REPO_ROOT, '.cache');
 export const DEB_DIR = join(CACHE_DIR, 'debs');
 export const EXTRACT_DIR = join(CACHE_DIR, 'extract');
 
@@ -80,12 +81,12 @@ async function wantedRelease(): Promise<string> {
     if (/^6\.1\.0-\d+-cloud-amd64$/.test(v)) return v;
   }
   const ask = async (): Promise<string | undefined> => {
-    const out = await sh('apt-cache', ['depends', 'linux-headers-cloud-amd64'], CACHE_DIR).catch(() => '');
+    const out = await sh('apt-cache', ['depends', 'linux-headers-cloud-amd64'], DEB_DIR).catch(() => '');
     return /linux-headers-(6\.1\.0-\d+-cloud-amd64)/.exec(out)?.[1];
   };
   let v = await ask();
   if (!v) {
-    await sh('apt-get', ['update', '-qq'], CACHE_DIR);
+    await sh('apt-get', ['update', '-qq'], DEB_DIR);
     v = await ask();
   }
   if (!v) throw new Error('cannot find the Debian cloud kernel ABI (apt-cache depends linux-headers-cloud-amd64); set KLPT_KVER=6.1.0-N-cloud-amd64');
@@ -119,6 +120,8 @@ let pending: Promise<DebianKernel> | undefined;
 /** Downloads (once) and extracts (once) the Debian cloud kernel image package. */
 export function ensureDebianKernel(): Promise<DebianKernel> {
   pending ??= (async () => {
+    // Every command runs in an existing directory (a missing cwd also gives ENOENT).
+    await mkdir(DEB_DIR, { recursive: true });
     const deb = (await cachedDeb()) ?? (await downloadDeb());
     const base = deb.slice(DEB_DIR.length + 1).replace(/\.deb$/, '');
     const m = PACKAGE_RE.exec(`${base}.deb`)!;

@@ -32,7 +32,8 @@ const BUILDER_VERSION = 3;
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURE_SRC_DIR = join(REPO_ROOT, 'test', 'fixtures', 'src');
 export const FIXTURE_INCLUDE_DIR = join(FIXTURE_SRC_DIR, 'include');
-export const FIXTURE_BUILD_DIR = join(REPO_ROOT, 'build', 'fixtures');
+/** Where built fixtures are cached; KLPT_FIXTURE_DIR overrides (e.g. to time a cold build). */
+export const FIXTURE_BUILD_DIR = process.env.KLPT_FIXTURE_DIR ?? join(REPO_ROOT, 'build', 'fixtures');
 
 export const INSTALL_HINT = 'run test/support/install-deps.sh (as root) to install the compilers and binutils the tests need';
 

@@ -4,6 +4,7 @@
 #     (only -c with -nostdinc, so no gcc-multilib is needed);
 #   - the cross compilers for ppc64le, ppc64 (big endian), ppc32, s390x and aarch64;
 #   - binutils-multiarch: readelf/objdump for every architecture (the test oracle);
+#   - hyperfine: for scripts/bench (make bench), small, so installed here too;
 #   - dpkg-dev is not needed: the Debian-module tests use only `apt-get download`
 #     and `dpkg -x`, which apt and dpkg provide.
 # Usage: test/support/install-deps.sh        (CI runs it on a fresh machine)
@@ -18,6 +19,7 @@ packages=(
 	gcc-powerpc-linux-gnu
 	gcc-s390x-linux-gnu
 	gcc-aarch64-linux-gnu
+	hyperfine
 )
 
 die() {
