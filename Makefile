@@ -8,7 +8,7 @@ SAMPLE := symbols-maps/sample
 # Where `make demo` writes; override with `make demo DEMO_OUT=...`.
 DEMO_OUT ?= build/demo
 
-.PHONY: all build deps npm-deps system-deps demo test unit e2e bench golden check clean
+.PHONY: all build deps npm-deps system-deps demo test unit e2e bench golden sample check clean
 
 all: build
 
@@ -47,8 +47,18 @@ e2e: npm-deps build
 	bash test/e2e/setup.sh
 	$(NODE_BIN)/vitest run test/e2e
 
+# Issue 2 §7: 500 relocations to 200 symbols against the full distribution map, with hyperfine.
 bench: npm-deps build
-	bash scripts/bench/run.sh
+	bash scripts/bench-convert.sh
+
+# Regenerate the golden readelf outputs of converted fixtures (review the diff before committing).
+golden: npm-deps build
+	$(NODE_BIN)/vitest run test/convert/arches.test.ts -u
+
+# Rebuild the bundled sample module and map from Debian's packages.
+sample: npm-deps build
+	bash test/e2e/setup.sh
+	bash test/e2e/make-sample.sh
 
 check: build
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
