@@ -6,7 +6,7 @@
 export * from './constants.js';
 export { ElfFormatError, ElfModelError, type ElfLocation } from './errors.js';
 export { ElfFile, ElfSymbol, Section, type Relocation, type OriginalPlacement } from './model.js';
-export { parseElf } from './read.js';
+export { parseElf, type ParseOptions } from './read.js';
 export { writeElf } from './write.js';
 export { StringTableBuilder } from './strtab.js';
 export { LAYOUT32, LAYOUT64, type ClassLayout } from './layout.js';

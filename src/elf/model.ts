@@ -148,6 +148,8 @@ export class ElfFile {
   readonly extent: number;
   /** Bytes after the ELF data, e.g. an appended module signature. Kept unless cleared. */
   trailer: Uint8Array;
+  /** Parsed without relocations (see ParseOptions): fine to inspect, refused by writeElf. */
+  readOnly = false;
   /** File ranges the input's sections occupied; the writer clears those no longer used. */
   readonly originalRanges: readonly { offset: number; size: number }[];
 

@@ -11,7 +11,16 @@ import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
  *
  * @throws ElfFormatError naming the file, section and offset of the first problem.
  */
-export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
+export interface ParseOptions {
+  /**
+   * Decode relocation sections (default true). Readers that only want symbols
+   * (map generation over a whole kernel) skip the cost; the resulting model is
+   * read-only: writeElf refuses it, since its relocations were never modelled.
+   */
+  relocations?: boolean;
+}
+
+export function parseElf(bytes: Uint8Array, fileName: string, options: ParseOptions = {}): ElfFile {
   if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new ElfFormatError(fileName, 'not an ELF file (bad magic)', { offset: 0 });
   }
@@ -21,7 +30,9 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) throw new ElfFormatError(fileName, `unknown ELF data encoding ${data}`, { offset: 5 });
   const layout = cls === ELFCLASS64 ? LAYOUT64 : LAYOUT32;
   const r = new ByteReader(bytes, data === ELFDATA2LSB, fileName);
-  return new Parser(r, layout).parse();
+  const elf = new Parser(r, layout, options.relocations !== false).parse();
+  if (options.relocations === false) elf.readOnly = true;
+  return elf;
 }
 
 class Parser {
@@ -34,6 +45,7 @@ class Parser {
   constructor(
     private readonly r: ByteReader,
     private readonly l: ClassLayout,
+    private readonly decodeRelocations: boolean,
   ) {
     this.file = r.fileName;
   }
@@ -282,7 +294,7 @@ class Parser {
       case SHT.REL:
       case SHT.RELA:
         s.infoSection = this.sectionRef(h.info, i, 'sh_info');
-        if (s.link && s.link.type === SHT.SYMTAB) this.readRelocations(s, symbols);
+        if (this.decodeRelocations && s.link && s.link.type === SHT.SYMTAB) this.readRelocations(s, symbols);
         return;
       case SHT.GROUP:
         this.readGroup(s, h, symbols);

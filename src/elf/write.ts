@@ -16,6 +16,7 @@ import { StringTableBuilder } from './strtab.js';
  *   computed from the model now, never carried over as a number.
  */
 export function writeElf(elf: ElfFile): Uint8Array {
+  if (elf.readOnly) throw new ElfModelError(`${elf.fileName}: parsed without relocations (read-only); parse it again to write it`);
   prepareSymbols(elf);
   ensureExtendedIndexTable(elf);
   elf.renumber();

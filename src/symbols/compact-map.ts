@@ -37,9 +37,11 @@ const PLUS = 0x2b;
 const MINUS = 0x2d;
 const QUESTION = 0x3f;
 
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
+/** First-byte classes: symbol lines start with an nm letter or '?'. */
+const SYMBOL_LINE = 1;
+const LINE_KIND = new Uint8Array(256);
+for (let c = 0x41; c <= 0x5a; c++) LINE_KIND[c] = LINE_KIND[c + 0x20] = SYMBOL_LINE;
+LINE_KIND[QUESTION] = SYMBOL_LINE;
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
@@ -59,7 +61,7 @@ function checkHeader(bytes: Buffer, file: string): number {
 }
 
 export function scanCompactMap(bytes: Buffer, file: string, matcher: NameMatcher): ScannedMap {
-  const map: ScannedMap = { file, format: 'compact', orderKnown: true, objects: [], loadView: [], hits: [], exports: [] };
+  const map: ScannedMap = { file, format: 'compact', objects: [], loadView: [], hits: [], exports: [] };
   const objectIds = new Map<string, number>();
   const size = matcher.size;
   const total = bytes.length;
@@ -98,27 +100,31 @@ export function scanCompactMap(bytes: Buffer, file: string, matcher: NameMatcher
         fileStarts.push(p + 1);
         fileEnds.push(stop);
       } else if (first !== HASH) {
-        if (!isLetter(first) && first !== QUESTION) {
+        if (LINE_KIND[first] !== SYMBOL_LINE) {
           throw new SymbolMapError(file, line, "expected a symbol line '<type letter>[+][-][<file id>] <name>', '*<object>', '@<id> <file>' or '# comment'");
         }
         if (object < 0) throw new SymbolMapError(file, line, "symbol before any '*<object>' line");
         let p = start + 1;
         let exported = false;
         let loadOnly = false;
-        if (bytes[p] === PLUS) {
-          exported = true;
-          p++;
-        }
-        if (bytes[p] === MINUS) {
-          loadOnly = true;
-          p++;
-        }
         let fileId = 0;
-        while (p < stop && isDigit(bytes[p]!)) fileId = fileId * 10 + bytes[p++]! - 0x30;
-        if (bytes[p] !== SPACE || p + 1 >= stop) {
+        // Most lines are '<letter> <name>'; only the others need their prefix parsed.
+        if (bytes[p] !== SPACE) {
+          if (bytes[p] === PLUS) {
+            exported = true;
+            p++;
+          }
+          if (bytes[p] === MINUS) {
+            loadOnly = true;
+            p++;
+          }
+          while (p < stop && isDigit(bytes[p]!)) fileId = fileId * 10 + bytes[p++]! - 0x30;
+          if (bytes[p] !== SPACE) p = -1;
+          else if (fileId > fileStarts.length) throw new SymbolMapError(file, line, `unknown file id ${fileId} (no '@${fileId}' line in this object)`);
+        }
+        if (p < 0 || p + 1 >= stop) {
           throw new SymbolMapError(file, line, "expected '<type letter>[+][-][<file id>] <name>'");
         }
-        if (fileId > fileStarts.length) throw new SymbolMapError(file, line, `unknown file id ${fileId} (no '@${fileId}' line in this object)`);
         const nameStart = p + 1;
         const c = bytes[nameStart]!;
         // Inline filterKey(): see name-matcher.ts.

@@ -43,7 +43,7 @@ function isSystemMap(bytes: Buffer): boolean {
 }
 
 export function scanKallsymsMap(bytes: Buffer, file: string, matcher: NameMatcher): ScannedMap {
-  const map: ScannedMap = { file, format: 'kallsyms', orderKnown: true, objects: [], loadView: [], hits: [], exports: [] };
+  const map: ScannedMap = { file, format: 'kallsyms', objects: [], loadView: [], hits: [], exports: [] };
   const objectIds = new Map<string, number>();
   const size = matcher.size;
   const total = bytes.length;

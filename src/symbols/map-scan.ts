@@ -32,8 +32,6 @@ export interface ExportMark {
 export interface ScannedMap {
   file: string;
   format: MapFormat;
-  /** Whether file order within an object is kernel counting order. */
-  orderKnown: boolean;
   /** Object names in order of first appearance (kernel spelling). */
   objects: string[];
   /** Per object: whether the map also lists load-time-only symbols (compact `*obj load`). */

@@ -23,7 +23,7 @@ export const UPSTREAM_HEADER = 'klp-convert-symbol-data.0.1';
 const STAR = 0x2a;
 
 export function scanUpstreamMap(bytes: Buffer, file: string, matcher: NameMatcher): ScannedMap {
-  const map: ScannedMap = { file, format: 'upstream', orderKnown: false, objects: [], loadView: [], hits: [], exports: [] };
+  const map: ScannedMap = { file, format: 'upstream', objects: [], loadView: [], hits: [], exports: [] };
   const objectIds = new Map<string, number>();
   const header = bytes.toString('latin1', 0, UPSTREAM_HEADER.length);
   if (header !== UPSTREAM_HEADER) {
@@ -31,12 +31,12 @@ export function scanUpstreamMap(bytes: Buffer, file: string, matcher: NameMatche
   }
   const size = matcher.size;
   const total = bytes.length;
+  const filter = matcher.filter;
   let start = bytes.indexOf(10);
   let line = 1;
   let object = -1;
   if (start < 0) return map;
   start++;
-  const filter = matcher.filter;
   while (start < total) {
     let end = bytes.indexOf(10, start);
     if (end < 0) end = total;

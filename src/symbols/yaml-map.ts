@@ -135,7 +135,7 @@ function checkPositions(y: ParsedYaml, entries: YamlEntry[]): void {
 
 export function scanYamlMap(bytes: Buffer, file: string, matcher: NameMatcher): ScannedMap {
   const entries = parseYamlMap(bytes.toString('utf8'), file);
-  const map: ScannedMap = { file, format: 'yaml', orderKnown: false, objects: [], loadView: [], hits: [], exports: [], listed: new Set() };
+  const map: ScannedMap = { file, format: 'yaml', objects: [], loadView: [], hits: [], exports: [], listed: new Set() };
   const objectIds = new Map<string, number>();
   const ids = new Map(matcher.names.map((n, i) => [n, i] as const));
   for (const e of entries) {

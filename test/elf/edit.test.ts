@@ -443,3 +443,18 @@ describe('editing Debian modules', () => {
     expect(converted, 'modules that got a .klp.rela section').toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('read-only parse', () => {
+  test('skips relocation decoding and refuses to write', async () => {
+    const { parseElf: parse, writeElf: write, ElfModelError: ModelError } = await import('../../src/elf/index.js');
+    const { buildFixture: build } = await import('../support/fixtures.js');
+    const { readFileSync: read } = await import('node:fs');
+    const ko = await build('livepatch', 'x86_64');
+    const full = parse(read(ko), ko);
+    const lite = parse(read(ko), ko, { relocations: false });
+    expect(lite.symbols.map((s) => s.name)).toEqual(full.symbols.map((s) => s.name));
+    expect(lite.sections.every((s) => s.relocations === null)).toBe(true);
+    expect(full.sections.some((s) => s.relocations !== null)).toBe(true);
+    expect(() => write(lite)).toThrow(ModelError);
+  });
+});

@@ -20,6 +20,10 @@ packages=(
 	gcc-s390x-linux-gnu
 	gcc-aarch64-linux-gnu
 	hyperfine
+	xz-utils
+	zstd
+	gzip
+	make
 )
 
 die() {

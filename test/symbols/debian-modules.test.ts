@@ -6,9 +6,11 @@
  * against nm.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addSymbolsCommand } from '../../src/cli/symbols-command.js';
 import { loadSymbolIndex } from '../../src/symbols/index.js';
 import { generateSymbolMap } from '../../src/symbols/generate/build-map.js';
 import type { SymbolMapModel } from '../../src/symbols/generate/model.js';
@@ -23,6 +25,7 @@ let model: SymbolMapModel;
 let mapFile: string;
 let moduleCount: number;
 let sample: string[];
+let modulesRoot: string;
 
 function modinfoName(file: string): string {
   const out = execFileSync('readelf', ['-p', '.modinfo', file], { encoding: 'utf8' });
@@ -31,7 +34,8 @@ function modinfoName(file: string): string {
 
 beforeAll(async () => {
   const kernel = await ensureDebianKernel();
-  const modules = findModuleFiles(join(kernel.root, 'lib', 'modules', kernel.release));
+  modulesRoot = join(kernel.root, 'lib', 'modules', kernel.release);
+  const modules = findModuleFiles(modulesRoot);
   moduleCount = modules.length;
   ({ model } = await generateSymbolMap({ modules, symvers: [], kallsymsAll: true }));
   mapFile = join(dir, 'debian.klps');
@@ -75,13 +79,32 @@ describe('klp-convert symbols on the Debian cloud kernel package', () => {
   });
 
   it('uses the letters and symtab order of `nm -p --defined-only`', () => {
-    for (const file of sample.slice(0, 15)) {
-      const object = model.objects.find((o) => o.name === modinfoName(file).replace(/-/g, '_'))!;
+    for (const file of sample) {
+      const name = modinfoName(file).replace(/-/g, '_');
+      const object = model.objects.find((o) => o.name === name)!;
       const nm = execFileSync('nm', ['-p', '--defined-only', file], { encoding: 'utf8' })
         .split('\n')
         .filter(Boolean)
         .map((l) => l.slice(l.indexOf(' ') + 1));
       expect(object.symbols.map((s) => `${s.kind} ${s.name}`)).toEqual(nm);
     }
+  });
+
+  it('builds the same map through `klp-convert symbols --installed` (skipping the placeholder System.map)', async () => {
+    const program = new Command('klp-convert');
+    program.exitOverride();
+    addSymbolsCommand(program);
+    const out = join(dir, 'installed.klps');
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await program.parseAsync(['symbols', '--installed', modulesRoot, '-o', out], { from: 'user' });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(stderr.join('')).toMatch(/System\.map-\S+ is a placeholder/);
+    const text = readFileSync(out, 'utf8');
+    expect(text.replace(/^# .*\n/gm, '')).toBe(writeCompactMap(model).replace(/^# .*\n/gm, ''));
   });
 });

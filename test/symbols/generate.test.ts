@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addSymbolsCommand } from '../../src/cli/symbols-command.js';
 import { loadSymbolIndex } from '../../src/symbols/index.js';
 import { generateSymbolMap } from '../../src/symbols/generate/build-map.js';
+import { vmlinuxFromSystemMap } from '../../src/symbols/generate/vmlinux-symbols.js';
 import { writeCompactMap } from '../../src/symbols/generate/write-map.js';
 import { tempDir } from './helpers.js';
 import { kernelCounts, kernelView } from './kernel-oracle.js';
@@ -25,17 +26,25 @@ function run(cmd: string, args: string[], cwd = dir): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
 }
 
-/** Run `klp-convert symbols` in-process; returns exit status (0 or the CommanderError code). */
+let lastStderr = '';
+
+/** Run `klp-convert symbols` in-process; returns exit status (0 or the CommanderError code), stderr in lastStderr. */
 async function symbolsCli(args: string[]): Promise<number> {
   const program = new Command('klp-convert');
   program.exitOverride();
+  program.configureOutput({ writeErr: (s) => void (lastStderr += s) });
   addSymbolsCommand(program);
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => void (lastStderr += s) });
+  const write = process.stderr.write.bind(process.stderr);
+  lastStderr = '';
+  process.stderr.write = ((chunk: string) => ((lastStderr += String(chunk)), true)) as typeof process.stderr.write;
   try {
     await program.parseAsync(['symbols', '--no-progress', ...args], { from: 'user' });
     return 0;
   } catch (e) {
     return (e as { exitCode?: number }).exitCode ?? -1;
+  } finally {
+    process.stderr.write = write;
   }
 }
 
@@ -137,6 +146,28 @@ describe('klp-convert symbols on a build tree', () => {
     ]);
   });
 
+  it('without CONFIG_KALLSYMS_ALL keeps only vmlinux text and init-text symbols', () => {
+    const text = [
+      'ffffffff81000000 T _stext',
+      'ffffffff81000010 t f',
+      'ffffffff81001000 T _etext',
+      'ffffffff81001000 t at_etext',
+      'ffffffff82000000 D data_sym',
+      'ffffffff83000000 T _sinittext',
+      'ffffffff83000010 t init_fn',
+      'ffffffff83001000 T _einittext',
+    ].join('\n');
+    expect(vmlinuxFromSystemMap(text, 'System.map', false).symbols.map((s) => s.name)).toEqual(['_stext', 'f', '_etext', '_sinittext', 'init_fn', '_einittext']);
+    expect(vmlinuxFromSystemMap(text, 'System.map', true).symbols).toHaveLength(8);
+  });
+
+  it('without CONFIG_KALLSYMS_ALL counts only text symbols (data becomes load-only)', async () => {
+    const { model } = await generateSymbolMap({ modules: [join(tree, 'test-dup-mod.ko')], symvers: [], kallsymsAll: false });
+    const lines = model.objects[0]!.symbols.map((s) => `${s.kind}${s.loadOnly ? '-' : ''} ${s.name}`);
+    expect(lines.filter((l) => l.endsWith(' homonym_var'))).toEqual(['d- homonym_var', 'd- homonym_var', 'b- homonym_var']);
+    expect(lines.filter((l) => l.endsWith(' homonym_fn'))).toEqual(['t homonym_fn', 't- homonym_fn', 't homonym_fn']);
+  });
+
   it('reads .ko.gz, .ko.xz and .ko.zst like the plain module', async () => {
     const plain = writeCompactMap((await generateSymbolMap({ modules: [join(tree, 'test-dup-mod.ko')], symvers: [], kallsymsAll: true })).model);
     for (const sub of ['gz', 'xz', 'zst']) {
@@ -176,15 +207,26 @@ describe('klp-convert symbols on a build tree', () => {
 
   it('reports bad inputs and bad command lines with distinct exit codes', async () => {
     expect(await symbolsCli([])).toBe(2);
+    expect(lastStderr).toContain('nothing to read');
     expect(await symbolsCli(['--kallsyms', 'x', '--modules', tree])).toBe(2);
     expect(await symbolsCli(['--vmlinux', 'a', '--system-map', 'b'])).toBe(2);
     expect(await symbolsCli(['--modules', join(dir, 'nope')])).toBe(3);
     const bad = join(dir, 'bad-kallsyms');
     writeFileSync(bad, 'ffffffff81000000 T _stext\nnot a line\n');
     expect(await symbolsCli(['--kallsyms', bad])).toBe(3);
+    expect(lastStderr).toContain(`${bad}:2: expected '<hex address> <type letter> <name>[\\t[<module>]]'`);
     const stub = join(dir, 'stub.map');
     writeFileSync(stub, 'ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n');
     expect(await symbolsCli(['--system-map', stub])).toBe(3);
+    expect(await symbolsCli(['--vmlinux', join(tree, 'vmlinux'), '--no-kallsyms-all'])).toBe(3);
+    // A broken compressed module later in the list fails cleanly, not as an unhandled rejection.
+    const broken = join(dir, 'broken');
+    mkdirSync(broken);
+    copyFileSync(join(tree, 'test-dup-mod.ko'), join(broken, 'a.ko'));
+    writeFileSync(join(broken, 'b.ko.xz'), 'not xz');
+    writeFileSync(join(broken, 'c.ko.zst'), 'not zstd');
+    expect(await symbolsCli(['--modules', broken])).toBe(3);
+    expect(lastStderr).toMatch(/error: cannot decompress .*b\.ko\.xz/);
     const notElf = join(dir, 'notelf.ko');
     writeFileSync(notElf, 'hello');
     expect(await symbolsCli(['--modules', notElf])).toBe(3);

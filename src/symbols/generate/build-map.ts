@@ -73,7 +73,7 @@ export async function generateSymbolMap(inputs: GenerateInputs): Promise<Generat
     const byName = new Map<string, string>();
     const ahead = Math.max(4, availableParallelism() * 2);
     await forEachModuleFile(inputs.modules, ahead, (file, bytes, i) => {
-      const object = moduleObject(readElfSymbols(bytes, file), file);
+      const object = moduleObject(readElfSymbols(bytes, file), file, { kallsymsAll: inputs.kallsymsAll, moduleUnload: true });
       const previous = byName.get(object.name);
       if (previous !== undefined) {
         warnings.push(`module '${object.name}' found twice: using ${previous}, ignoring ${file}`);

@@ -3,7 +3,7 @@
  * a parsed vmlinux or module into the symbol facts the generator needs
  * (symtab order, nm letter, section, STT_FILE scope) plus `.modinfo` strings.
  */
-import { type ElfFile, SHN, STB, STT, parseElf } from '../../elf/index.js';
+import { type ElfFile, STB, STT, parseElf } from '../../elf/index.js';
 import { nmKind } from './nm-kind.js';
 
 export interface ElfSymbolRecord {
@@ -37,7 +37,8 @@ function modinfoStrings(elf: ElfFile): string[] {
 }
 
 export function readElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbols {
-  const elf = parseElf(bytes, fileName);
+  // Symbols only: skipping relocation decoding is most of the cost on a whole kernel.
+  const elf = parseElf(bytes, fileName, { relocations: false });
   const symbols: ElfSymbolRecord[] = [];
   let file: string | undefined;
   for (const sym of elf.symbols) {
@@ -63,4 +64,3 @@ export function readElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbols 
   return { symbols, modinfo: modinfoStrings(elf), hasSymtab: elf.symtab !== null };
 }
 
-export { SHN };

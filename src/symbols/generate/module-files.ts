@@ -107,7 +107,13 @@ export async function forEachModuleFile(files: string[], ahead: number, consume:
   const pending: Promise<Buffer>[] = [];
   let next = 0;
   const fill = () => {
-    while (next < files.length && pending.length < ahead) pending.push(readModuleFile(files[next++]!));
+    while (next < files.length && pending.length < ahead) {
+      const read = readModuleFile(files[next++]!);
+      // A read that fails before its turn must not count as an unhandled rejection
+      // (which would end the process); the error surfaces when it is awaited below.
+      read.catch(() => undefined);
+      pending.push(read);
+    }
   };
   fill();
   for (let i = 0; i < files.length; i++) {

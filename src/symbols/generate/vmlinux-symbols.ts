@@ -23,6 +23,7 @@ function textRangeFilter(cands: Candidate[]): (c: Candidate) => boolean {
   ]
     .map(([s, e]) => [addr(s!), addr(e!), e!] as const)
     .filter((r): r is readonly [bigint, bigint, string] => r[0] !== undefined && r[1] !== undefined);
+  if (ranges.length === 0) throw new SymbolSourceError('without CONFIG_KALLSYMS_ALL vmlinux symbols are limited to _stext.._etext, but this vmlinux has no _stext/_etext');
   return (c) =>
     ranges.some(([s, e, endName]) => c.address >= s && c.address <= e && !(c.address === e && c.name !== endName));
 }
