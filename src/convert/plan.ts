@@ -12,6 +12,7 @@ import {
   symbolNameProblem,
 } from './naming.js';
 import { isInitSection, specialSectionRule } from './special-sections.js';
+import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
 import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
 
 /**
@@ -160,6 +161,38 @@ class Resolver {
   }
 
   decide(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+    const d = this.decideOnce(c, annotation, hint);
+    if (d?.kind === 'convert' && d.object !== 'vmlinux' && !this.stableWhileLoading(c, d.object, d.name, d.position)) return undefined;
+    return d;
+  }
+
+  /**
+   * A livepatch loaded before its target module resolves the target's symbols
+   * while that module is still loading, when the kernel counts its whole
+   * symtab (init symbols too); after init it counts fewer. A position is only
+   * safe if both counts agree on it. Maps that record both views say so.
+   */
+  private stableWhileLoading(c: Candidate, object: string, name: string, position: number): boolean {
+    const atLoad = this.lookup.countAtLoad?.(object, name);
+    if (atLoad === undefined) return true;
+    const after = this.lookup.countIn(object, name);
+    if (position === 0) {
+      if (atLoad <= 1) return true;
+      this.diags.error(
+        `${this.where(c)}: '${name}' is unique in ${object} after it initialises, but while ${object} is loading the kernel counts ${atLoad} symbols of that name (init symbols too); a livepatch loaded first would fail with "unresolvable ambiguity"`,
+        ['rename the init symbol in the target, or load the livepatch only after the target'],
+      );
+      return false;
+    }
+    const def = this.lookup.definitions(name).find((x) => x.object === object && x.rank === position);
+    if (!def || def.loadRank === undefined || def.loadRank === position) return true;
+    this.diags.error(
+      `${this.where(c)}: position ${position} of '${name}' in ${object} (of ${after ?? '?'}) becomes position ${def.loadRank} while ${object} is loading (init symbols count then); a livepatch loaded first would resolve a different symbol`,
+    );
+    return false;
+  }
+
+  private decideOnce(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
     const name = c.symbol.name;
 
     // Asm-label annotation: the source named object and position itself.
@@ -311,14 +344,11 @@ function isDefinition(d: MapDefinition): boolean {
 function matchesHint(d: MapDefinition, h: PositionHintInput): boolean {
   if (h.object !== undefined && kernelModuleName(d.object) !== kernelModuleName(h.object)) return false;
   if (h.position !== undefined && d.rank !== undefined && d.rank !== h.position) return false;
-  if (h.file !== undefined) {
-    if (d.file === undefined) return false;
-    // A map may hold basenames (STT_FILE) or paths; either side may be the shorter.
-    if (!(d.file === h.file || d.file.endsWith('/' + h.file) || h.file.endsWith('/' + d.file))) return false;
-  }
-  if (h.type !== undefined && d.kind !== undefined) {
-    const isFunc = /^[TtWw]$/.test(d.kind);
-    if ((h.type === 'func') !== isFunc) return false;
+  // Maps hold STT_FILE basenames or paths; authors write paths: a '/'-bounded suffix either way.
+  if (h.file !== undefined && (d.file === undefined || !sourceFileMatches(h.file, d.file))) return false;
+  if (h.type !== undefined) {
+    const t = symbolTypeOfKind(d.kind);
+    if (t !== undefined && t !== h.type) return false;
   }
   return true;
 }

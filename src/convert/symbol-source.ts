@@ -16,6 +16,8 @@ export interface MapDefinition {
   /** nm-style type letter, when known. */
   kind?: string;
   file?: string;
+  /** Modules: the rank while the module is still loading (init symbols counted), when the map records it. */
+  loadRank?: number;
   origin: Origin;
 }
 
@@ -31,6 +33,8 @@ export interface SymbolLookup {
   orderKnown(object: string, name: string): boolean;
   exporter(name: string): ExportInfo | undefined;
   readonly objects: ReadonlySet<string>;
+  /** Modules: how many symbols of this name the kernel counts while the module is loading, when known. */
+  countAtLoad?(object: string, name: string): number | undefined;
 }
 
 export interface PositionHintInput {

@@ -119,3 +119,39 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
     expect(problems).toMatch(/vmlinux symbol '\.klp\.sym\.vmlinux\.saved_command_line,0' in a module-specific klp section/);
   });
 });
+
+describe('positions in modules must hold while the module is still loading', () => {
+  const base = (objects: Record<string, string[]>) => memoryLookup(objects, VMLINUX_EXPORTS);
+
+  async function run(lookup: ReturnType<typeof memoryLookup>, hints: PositionHintInput[] = []): Promise<Outcome> {
+    const ko = await buildFixture('livepatch', 'x86_64');
+    const bytes = readFileSync(ko);
+    try {
+      const r = convertElf(parseElf(bytes, ko), bytes, lookup, hints, {});
+      return { ok: true, diagnostics: r.diagnostics };
+    } catch (e) {
+      if (e instanceof ConversionFailed) return { ok: false, diagnostics: e.diagnostics };
+      throw e;
+    }
+  }
+
+  it('refuses position 0 when init symbols make the name ambiguous at load time', async () => {
+    const l = base(MAP);
+    const r = await run({ ...l, countAtLoad: (o, n) => (o === 'klpt_target' && n === 'klpt_target_secret' ? 2 : l.countIn(o, n)) });
+    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/'klpt_target_secret' is unique in klpt_target after it initialises, but while klpt_target is loading the kernel counts 2/);
+  });
+
+  it('refuses a position that shifts at load time, accepts one that does not', async () => {
+    const objects = { ...MAP, klpt_target: ['klpt_target_secret', 'klpt_target_secret', 'klpt_target_exported'] };
+    const l = base(objects);
+    const shifted = (rank2: number) => ({
+      ...l,
+      countAtLoad: (o: string, n: string) => (n === 'klpt_target_secret' ? 3 : l.countIn(o, n)),
+      definitions: (n: string) => l.definitions(n).map((d) => (n === 'klpt_target_secret' ? { ...d, loadRank: d.rank === 2 ? rank2 : d.rank } : d)),
+    });
+    const bad = await run(shifted(3), [hint('klpt_target_secret', { object: 'klpt_target', position: 2 })]);
+    expect(errorsOf(bad.diagnostics).join('\n')).toMatch(/position 2 of 'klpt_target_secret' in klpt_target \(of 2\) becomes position 3 while klpt_target is loading/);
+    const good = await run(shifted(2), [hint('klpt_target_secret', { object: 'klpt_target', position: 2 })]);
+    expect(good.ok).toBe(true);
+  });
+});
