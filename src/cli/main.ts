@@ -1,8 +1,5 @@
 import { promises as fs } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { parseElf } from '../elf/index.js';
-import { checkLivepatchElf, hasLivepatchModinfo } from '../convert/verify.js';
-import { runConvert } from './convert-command.js';
 import { EXIT } from './exit-codes.js';
 import { consoleReporter, describeError } from './report.js';
 import { addSymbolsCommand } from './symbols-command.js';
@@ -44,6 +41,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       }
       const [mapArg, input, output] = files.length === 3 ? files : [undefined, files[0]!, files[1]!];
       const reporter = consoleReporter({ quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) });
+      // Loaded on use, so --help, --version and the other subcommands start fast.
+      const { runConvert } = await import('./convert-command.js');
       setExit(
         await runConvert(
           {
@@ -67,6 +66,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description("check livepatch modules against the kernel's rules for klp relocation sections and symbols")
     .argument('<files...>', 'modules to check')
     .action(async (files: string[]) => {
+      const { parseElf } = await import('../elf/index.js');
+      const { checkLivepatchElf, hasLivepatchModinfo } = await import('../convert/verify.js');
       let worst: number = EXIT.OK;
       for (const f of files) {
         try {
