@@ -43,10 +43,12 @@ export function sortObjects(objects: MapObject[]): MapObject[] {
  * definitions (upper-case nm letter) can be the exported one.
  */
 export function markExports(object: MapObject, alsoExported: ReadonlySet<string> = new Set()): void {
-  const exported = new Set(alsoExported);
-  for (const s of object.symbols) if (s.name.startsWith('__ksymtab_')) exported.add(s.name.slice('__ksymtab_'.length));
-  if (exported.size === 0) return;
+  // No copy of alsoExported: it is vmlinux's 10k exports for one object, small sets for the rest,
+  // and copying it per object was a third of a whole-distribution run.
+  const ksymtab = new Set<string>();
+  for (const s of object.symbols) if (s.name.startsWith('__ksymtab_')) ksymtab.add(s.name.slice('__ksymtab_'.length));
+  if (ksymtab.size === 0 && alsoExported.size === 0) return;
   for (const s of object.symbols) {
-    if (exported.has(s.name) && s.kind >= 'A' && s.kind <= 'Z' && !s.loadOnly) s.exported = true;
+    if ((ksymtab.has(s.name) || alsoExported.has(s.name)) && s.kind >= 'A' && s.kind <= 'Z' && !s.loadOnly) s.exported = true;
   }
 }
