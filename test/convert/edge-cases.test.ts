@@ -61,9 +61,11 @@ describe('planner edge cases', () => {
     expect(errorsOf(r.diagnostics).join('\n')).toMatch(/positions\.yaml:4 names 'nr_threads' in klpt_target, but the symbol maps have no 'nr_threads' in klpt_target/);
   });
 
-  it('a hint that matches no definition', async () => {
+  it('a hint that matches no definition, and why when the maps have no files', async () => {
     const r = await convertEdited(() => {}, [hint('nr_threads', { file: 'kernel/fork.c' }, 9)]);
-    expect(errorsOf(r.diagnostics).join('\n')).toMatch(/no definition of 'nr_threads' matches file kernel\/fork\.c \(positions\.yaml:9\)/);
+    const text = errorsOf(r.diagnostics).join('\n');
+    expect(text).toMatch(/no definition of 'nr_threads' matches file kernel\/fork\.c \(positions\.yaml:9\)/);
+    expect(text).toMatch(/the maps that describe 'nr_threads' record no source files/);
   });
 
   it('a weak undefined symbol found nowhere stays undefined, with a warning', async () => {

@@ -8,6 +8,9 @@
 //          the symbol map; the unconverted livepatches must be refused; the
 //          exported-only livepatch must work unconverted.
 //   boot 2 (converted modules): every scenario of guest/tests/.
+// Between the boots, `klp-convert symbols` makes a map of the built
+// klpt_target.ko (source files, kallsyms order), which the conversion reads
+// before the kallsyms dump.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,12 +41,14 @@ import {
   writeJson,
   type BootResult,
   type E2EEnv,
+  type KallsymsLine,
 } from './harness.js';
 import { readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, SHN_UNDEF, SHT_RELA, type LiteElf } from './elf-lite.js';
 
-const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys'];
+const BYFILE = ['klpt_byfile_main', 'klpt_byfile_extra'];
+const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys', ...BYFILE];
 const BOOT1 = 'dump,raw,exported';
-const BOOT2 = 'exported,cmdline,sympos,modpatch,keys,sample';
+const BOOT2 = 'exported,cmdline,sympos,modpatch,byfile,keys,sample';
 const SAMPLE_DIR = join(REPO_DIR, 'symbols-maps/sample');
 const KLP_FLAGS = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH;
 
@@ -53,6 +58,10 @@ interface State {
   boot1?: BootResult;
   boot2?: BootResult;
   kallsymsFile?: string;
+  /** `klp-convert symbols` map of the raw klpt_target.ko. */
+  targetMap?: string;
+  /** KLP_SYMBOLS of the klp build: the target's map, then the kallsyms dump. */
+  klpSymbols?: string;
   /** Why there are no converted modules (CLI missing, conversion failed). */
   convertError?: string;
   boot2Error?: string;
@@ -117,6 +126,60 @@ function positions(module: string): Positions {
   return out;
 }
 
+/** A positions-file entry. */
+interface Hint {
+  object?: string;
+  position?: number;
+  file?: string;
+  type?: 'func' | 'object';
+}
+
+/** 'func' or 'object' for a kallsyms / nm letter. */
+function symbolType(letter: string): 'func' | 'object' | undefined {
+  if ('TtWw'.includes(letter)) return 'func';
+  if ('DdBbRrGgSsVv'.includes(letter)) return 'object';
+  return undefined;
+}
+
+/**
+ * The definitions of a name in one object of a compact map
+ * (klp-convert-symbols 1, symbols-maps/README.md), in rank order, with their
+ * source files; load-only ('-') lines are not counted.
+ */
+function compactMapDefinitions(file: string, object: string, name: string): { kind: string; file?: string }[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  expect(lines[0], `${file}: header`).toBe('klp-convert-symbols 1');
+  const out: { kind: string; file?: string }[] = [];
+  const files = new Map<string, string>();
+  let inObject = false;
+  for (const line of lines.slice(1)) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      inObject = line.slice(1).split(' ')[0] === object;
+      files.clear();
+      continue;
+    }
+    if (!inObject) continue;
+    const f = line.match(/^@(\d+) (.+)$/);
+    if (f) {
+      files.set(f[1]!, f[2]!);
+      continue;
+    }
+    const m = line.match(/^(\S)\+?(-?)(\d*) (.+)$/);
+    if (!m) throw new Error(`${file}: unexpected line '${line}'`);
+    if (m[4] !== name || m[2] === '-') continue;
+    out.push(m[3] ? { kind: m[1]!, file: files.get(m[3]) } : { kind: m[1]! });
+  }
+  return out;
+}
+
+/** The initialiser of klpt_target_dup in one of klpt_target's source files. */
+function dupInitialiser(file: string): string {
+  const m = readFileSync(join(E2E_DIR, 'modules', file), 'utf8').match(/static int klpt_target_dup __used = (-?\d+);/);
+  if (!m) throw new Error(`modules/${file}: no klpt_target_dup initialiser`);
+  return m[1]!;
+}
+
 /** The kernel ABI the bundled sample was made for (from its map's name). */
 function bundledSampleKver(): string | undefined {
   if (!existsSync(SAMPLE_DIR)) return undefined;
@@ -158,7 +221,18 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
         tail(help.stderr, 8);
       return;
     }
-    const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.kallsymsFile } });
+    // A map of the target module as built, with its source files: the first
+    // map that describes klpt_target answers for it, so it comes before the
+    // kallsyms dump (which answers for vmlinux).
+    state.targetMap = join(b, 'klpt_target.klps');
+    const map = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'symbols', '--modules', rawKo('klpt_target'), '-o', state.targetMap]);
+    state.timings.mapTarget = map.seconds;
+    if (map.code !== 0) {
+      state.convertError = `klp-convert symbols on klpt_target.ko failed, exit ${map.code}:\n${tail(map.stderr, 20)}`;
+      return;
+    }
+    state.klpSymbols = `${state.targetMap} ${state.kallsymsFile}`;
+    const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.klpSymbols } });
     state.timings.buildKlp = klp.seconds;
     if (klp.code !== 0) {
       state.convertError = `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
@@ -214,7 +288,7 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
     const s = scenario(boot1(), 'raw');
     const loads = insmods(s.lines);
     const log = dmesg(s.lines);
-    for (const name of ['klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys']) {
+    for (const name of LIVEPATCHES.filter((n) => n !== 'klpt_exported')) {
       const load = loads.find((l) => l.name === name);
       expect(load, `insmod ${name}`).toBeDefined();
       expect(load!.rc, `insmod ${name} must fail`).not.toBe(0);
@@ -419,6 +493,83 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
     }
   });
 
+  it('picks duplicated names by source file (a map made from the .ko by `klp-convert symbols`) and by type, each to its own address and value', () => {
+    // The generated map: both copies, with their files, in link order
+    // (klpt_target-y), which is the order the kernel counts them in.
+    const defs = compactMapDefinitions(state.targetMap ?? '(no map)', 'klpt_target', 'klpt_target_dup');
+    expect(defs.map((d) => d.file), `${state.targetMap}: klpt_target_dup`).toEqual(['klpt_target_main.c', 'klpt_target_extra.c']);
+
+    // vmlinux defines sysrq_handler twice: one function, one data object
+    // (the map for vmlinux is boot 1's kallsyms dump).
+    const dump = (boot1().kallsymsDump ?? []).map(parseKallsymsLine).filter((k): k is KallsymsLine => k !== null);
+    const sysrqMap = kallsymsOf(dump, 'sysrq_handler');
+    expect(sysrqMap.map((k) => symbolType(k.type)).sort(), 'sysrq_handler in kallsyms').toEqual(['func', 'object']);
+    const s = scenario(boot2(), 'byfile');
+    const variants = chunks(s.lines, 'KLPT-VARIANT');
+    const dupPositions: number[] = [];
+    const sysrqPositions: number[] = [];
+    for (const module of BYFILE) {
+      // The author gives a file or a type, never a position.
+      const hints = parseYaml(readFileSync(join(E2E_DIR, 'modules', `${module}.yaml`), 'utf8')) as Record<string, Hint>;
+      expect(Object.keys(hints).sort()).toEqual(['klpt_target_dup', 'sysrq_handler']);
+      for (const [name, h] of Object.entries(hints)) expect(h.position, `${module}.yaml: ${name}`).toBeUndefined();
+      const dupFile = hints.klpt_target_dup!.file!;
+      const dupPos = defs.findIndex((d) => d.file === dupFile) + 1;
+      expect(dupPos, `${module}: ${dupFile} in the map`).toBeGreaterThan(0);
+      const sysrqIndex = sysrqMap.findIndex((k) => symbolType(k.type) === hints.sysrq_handler!.type);
+      expect(sysrqIndex, `${module}: sysrq_handler of type ${hints.sysrq_handler!.type}`).toBeGreaterThanOrEqual(0);
+      dupPositions.push(dupPos);
+      sysrqPositions.push(sysrqIndex + 1);
+
+      // The converted module carries the positions the maps say.
+      expect(klpSymbols(converted(module)).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+        `klpt_target.klpt_target_dup,${dupPos}`,
+        `vmlinux.sysrq_handler,${sysrqIndex + 1}`,
+      ]);
+
+      // The kernel resolves them to the copies meant.
+      const lines = variants.get(module);
+      expect(lines, `${module} ran`).toBeDefined();
+      expect(insmods(lines!).map((l) => `${l.name} rc=${l.rc}`)).toEqual(
+        ['klpt_target', module, module, 'klpt_target'].map((n) => `${n} rc=0`),
+      );
+      expect(lines!.filter((l) => /^KLPT-RMMOD \S+ rc=[1-9]/.test(l))).toEqual([]);
+      const sysrqSeen = lines!.map((l) => l.match(new RegExp(`KLPT-ADDR ${module} sysrq_handler=([0-9a-f]+)$`))?.[1]).filter((a) => a);
+      expect(sysrqSeen, `${module}: sysrq_handler printed at both loads`).toHaveLength(2);
+      const initialiser = dupInitialiser(dupFile);
+      const steps = chunks(lines!, 'KLPT-STEP');
+      for (const order of ['target-first', 'patch-first']) {
+        const stepLines = steps.get(order);
+        expect(stepLines, `${module}: step ${order}`).toBeDefined();
+        const shown = cat(stepLines!, order);
+        expect(shown, `${module} ${order}: /proc/klpt_target`).toHaveLength(1);
+        const m = shown[0]!.match(/^KLPT-TARGET (\S+) dup=(-?\d+) dup_addr=([0-9a-f]+)$/);
+        expect(m, `${module} ${order}: ${shown[0]}`).not.toBeNull();
+        expect(m![1]).toBe(module);
+        const dups = kallsymsOf(kallsyms(stepLines!), 'klpt_target_dup', 'klpt_target');
+        expect(dups, `${module} ${order}: klpt_target_dup in kallsyms`).toHaveLength(2);
+        expect(m![3], `${module} ${order}: klpt_target_dup,${dupPos} (${dupFile})`).toBe(hex(dups[dupPos - 1]!.addr));
+        expect(m![2], `${module} ${order}: value of the klpt_target_dup of ${dupFile}`).toBe(initialiser);
+        const sysrq = kallsymsOf(kallsyms(stepLines!), 'sysrq_handler');
+        expect(sysrq.map((k) => k.type), `${module} ${order}: sysrq_handler in kallsyms, as in the map`).toEqual(sysrqMap.map((k) => k.type));
+        for (const seen of sysrqSeen) {
+          expect(seen, `${module}: sysrq_handler,${sysrqIndex + 1} (${hints.sysrq_handler!.type})`).toBe(hex(sysrq[sysrqIndex]!.addr));
+        }
+      }
+      // Loaded before its target, the livepatch was applied as the target loaded.
+      const applying = (part: string[]) =>
+        dmesg(part).filter((l) => l === `livepatch: applying patch '${module}' to loading module 'klpt_target'`).length;
+      const [first, second] = splitAt(lines!, 'KLPT-STEP target-first');
+      expect(applying(first), `${module}: target first`).toBe(0);
+      expect(applying(splitAt(second, 'KLPT-STEP patch-first')[0]), `${module}: patch first`).toBe(1);
+    }
+    // Between them, the two modules use both copies of each name, and the
+    // two initialisers differ, so a wrong position cannot go unnoticed.
+    expect(dupPositions).toEqual([1, 2]);
+    expect([...sysrqPositions].sort()).toEqual([1, 2]);
+    expect(dupInitialiser('klpt_target_main.c')).not.toBe(dupInitialiser('klpt_target_extra.c'));
+  });
+
   it('makes a vmlinux static key used with static_branch_unlikely() follow the key (__jump_table)', () => {
     const elf = converted('klpt_keys');
     const jt = elf.section('.klp.rela.vmlinux.__jump_table');
@@ -461,14 +612,14 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
     if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
     const dir = join(state.env.buildDir, 'klp');
     const r = await run(join(E2E_DIR, 'build.sh'), ['klp', 'KLP_POSITIONS_klpt_sympos1='], {
-      env: { KLP_SYMBOLS: state.kallsymsFile! },
+      env: { KLP_SYMBOLS: state.klpSymbols! },
     });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/klp-convert: error: .*symbol 'has_steal_clock' has \d+ definitions in vmlinux; its position is ambiguous/);
     expect(r.stderr).toContain('klp-convert.mk: klp-convert failed for klpt_sympos1.ko (left unconverted)');
     expect(readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted')))).toBe(true);
     // With the positions back, make converts it again.
-    const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.kallsymsFile! } });
+    const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.klpSymbols! } });
     expect(again.code, tail(again.stderr, 20)).toBe(0);
     expect(klpSymbols(readElf(klpKo('klpt_sympos1'))).length).toBe(3);
   });

@@ -89,7 +89,8 @@ describe('klp-convert symbols on a build tree', () => {
     expect(sym('noalloc_sym')).toEqual(['n-2']);
     expect(sym('init_module')).toEqual(['T-']);
     expect(sym('exported_fn')).toEqual(['T+']);
-    expect(sym('modinfo_name')).toEqual(['r1']);
+    // .modinfo loses SHF_ALLOC in the loader: counted only while the module loads.
+    expect(sym('modinfo_name')).toEqual(['r-1']);
     // Export from Module.symvers, module named from its file name ('-' -> '_').
     expect(text).toContain('\nT+ other_entry\n');
   });

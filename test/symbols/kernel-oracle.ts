@@ -5,7 +5,9 @@
  *
  *  - after the module's init: symtab order over symbols that are defined in a
  *    real section, named, in an SHF_ALLOC section that is not an .init one
- *    (CONFIG_KALLSYMS_ALL, which Debian sets), per-CPU ones included;
+ *    (CONFIG_KALLSYMS_ALL, which Debian sets), per-CPU ones included; the
+ *    loader clears SHF_ALLOC on .modinfo and __versions first (confirmed in
+ *    the e2e guest: none of their symbols shows in /proc/kallsyms);
  *  - while it loads: every defined symbol of the full symtab.
  */
 import { execFileSync } from 'node:child_process';
@@ -37,7 +39,8 @@ export function kernelView(file: string): OracleSymbol[] {
     const [, , type, , ndx, name] = m;
     if (type === 'SECTION' || type === 'FILE' || ndx === 'UND' || !name) continue;
     const sec = /^\d+$/.test(ndx!) ? sections.get(Number(ndx)) : undefined;
-    const core = sec !== undefined && (sec.name === '.data..percpu' || (sec.flags.includes('A') && !sec.name.startsWith('.init')));
+    const dropped = sec !== undefined && (sec.name === '.modinfo' || sec.name === '__versions');
+    const core = sec !== undefined && !dropped && (sec.name === '.data..percpu' || (sec.flags.includes('A') && !sec.name.startsWith('.init')));
     out.push({ name: name!, core });
   }
   return out;

@@ -37,6 +37,9 @@ function keptAfterInit(sym: ElfSymbolRecord, opts: ModuleOptions): boolean {
   const sec = sym.section;
   if (sec === null) return false; // SHN_ABS, SHN_COMMON, ... are >= e_shnum for the kernel
   if (opts.kallsymsAll && sec.name === PERCPU_SECTION) return true;
+  // The loader clears SHF_ALLOC on .modinfo and __versions before it builds the
+  // module's kallsyms (rewrite_section_headers), whatever the file says.
+  if (sec.name === '.modinfo' || sec.name === '__versions') return false;
   if ((sec.flags & SHF_ALLOC) === 0n) return false;
   if (!opts.kallsymsAll && (sec.flags & SHF_EXECINSTR) === 0n) return false;
   return !isInitSection(sec.name, opts);
