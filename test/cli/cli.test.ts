@@ -156,6 +156,46 @@ describe('klp-convert CLI', () => {
     expect(r.stderr).toMatch(/in\.ko: ok/); // no klp sections yet: nothing the kernel would refuse
   });
 
+  it('reads a YAML symbol map and a positions file (file and type hints, no position numbers)', () => {
+    const yamlMap = [
+      'klp-convert-symbol-map: 1',
+      'objects:',
+      '  vmlinux:',
+      ...['saved_command_line', 'boot_command_line', 'total_forks', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'].map((n) => `    - ${n}`),
+      '    - { name: nr_threads, position: 1, file: kernel/fork.c, type: D }',
+      '    - { name: nr_threads, position: 2, file: drivers/x.c, type: t }',
+      '  klpt_target:',
+      '    - klpt_target_secret',
+      '    - klpt_target_exported',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'map.yaml'), yamlMap);
+    const out = join(dir, 'yaml.ko');
+    const base = ['-s', join(dir, 'map.yaml'), '-e', join(dir, 'Module.symvers'), '--json', '-'];
+    // Without a hint: ambiguous, and the error shows both candidates with their files.
+    const amb = run([...base, ko, out]);
+    expect(amb.status).toBe(1);
+    expect(amb.stderr).toMatch(/vmlinux, position 1, type D, file kernel\/fork\.c \(.*map\.yaml:\d+\)/);
+    expect(existsSync(out)).toBe(false);
+    for (const [hint, pos] of [['{ file: fork.c }', 1], ['{ object: vmlinux, type: func }', 2]] as const) {
+      writeFileSync(join(dir, 'positions.yaml'), `# which nr_threads\nnr_threads: ${hint}\n`);
+      const r = run([...base, '-p', join(dir, 'positions.yaml'), ko, out]);
+      expect(r.status, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as { converted: { symbol: string; klpSymbol: string; rule: string }[] };
+      const c = report.converted.find((x) => x.symbol === 'nr_threads')!;
+      expect(c.klpSymbol).toBe(`.klp.sym.vmlinux.nr_threads,${pos}`);
+      expect(c.rule).toBe('map-position');
+    }
+  });
+
+  it('reports a bad positions line with file and line, exit 3', () => {
+    writeFileSync(join(dir, 'bad-positions.yaml'), 'nr_threads: { object: vmlinux }\nm_show: { position: -1 }\n');
+    const r = run([...maps(), '-p', join(dir, 'bad-positions.yaml'), ko, join(dir, 'z.ko')]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/bad-positions\.yaml:2/);
+    expect(existsSync(join(dir, 'z.ko'))).toBe(false);
+  });
+
   it('prints help and version', () => {
     const h = run(['--help']);
     expect(h.status).toBe(0);
