@@ -5,6 +5,11 @@ set -euo pipefail
 sample=${1:-symbols-maps/sample}
 out=${2:-build/demo}
 mkdir -p "$out"
+# readelf shows what changed; binutils comes with gcc on most machines, install it if not.
+if ! command -v readelf >/dev/null; then
+  echo "demo: installing binutils for readelf" >&2
+  ${SUDO-$( [ "$(id -u)" = 0 ] || echo sudo )} apt-get install -y -qq binutils >/dev/null
+fi
 ko=$(ls "$sample"/*.ko | head -1)
 name=$(basename "$ko" .ko)
 args=()

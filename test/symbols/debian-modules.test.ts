@@ -78,7 +78,7 @@ describe('klp-convert symbols on the Debian cloud kernel package', () => {
     expect(groups).toBeGreaterThan(20);
   });
 
-  it('uses the letters and symtab order of `nm -p --defined-only`', () => {
+  it('uses the letters and symtab order of `nm -p --defined-only`', { timeout: 300_000 }, () => {
     for (const file of sample) {
       const name = modinfoName(file).replace(/-/g, '_');
       const object = model.objects.find((o) => o.name === name)!;
