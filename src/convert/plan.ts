@@ -213,6 +213,13 @@ class Resolver {
     }
 
     if (annotation) {
+      if (hint && ((hint.object !== undefined && kernelModuleName(hint.object) !== annotation.object) || (hint.position !== undefined && hint.position !== annotation.position))) {
+        this.diags.error(
+          `${this.where(c)}: '${name}' is annotated as ${annotation.object},${annotation.position} (${annotation.where}) but ${hint.origin.file}:${hint.origin.line} says ${describeHint(hint).replace(/ \(.*\)$/, '')}`,
+          ['keep one of the two'],
+        );
+        return undefined;
+      }
       if (!this.checkExplicit(c, annotation.object, name, annotation.position, `annotation ${annotation.where}`)) return undefined;
       return { kind: 'convert', name, object: annotation.object, position: annotation.position, gate: annotation.object, how: 'annotation' };
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SHN } from '../../src/elf/index.js';
 import { readelfView } from '../support/readelf.js';
-import { convertFixture, errorsOf, failingConversion } from './harness.js';
+import { convertFixture, errorsOf, failingConversion, hint } from './harness.js';
 import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
 
 const ANNOTATED_MAP = {
@@ -37,6 +37,14 @@ describe('KLP_SYMPOS annotations (.klp.module_relocs.<obj>)', () => {
     const map = { ...ANNOTATED_MAP, vmlinux: ANNOTATED_MAP.vmlinux.filter((n, i) => !(n === 'has_steal_clock' && i === 1)) };
     const errors = errorsOf(await failingConversion('annotated', 'x86_64', memoryLookup(map, VMLINUX_EXPORTS)));
     expect(errors.join('\n')).toMatch(/annotation \.klp\.module_relocs\.vmlinux\+0x0 gives position 2 for 'has_steal_clock' in vmlinux, which has only 1/);
+  });
+
+  it('refuses a positions file that contradicts an annotation', async () => {
+    const errors = errorsOf(await failingConversion('annotated', 'x86_64', memoryLookup(ANNOTATED_MAP, VMLINUX_EXPORTS), [hint('m_show', { object: 'vmlinux', position: 1 }, 3)]));
+    expect(errors.join('\n')).toMatch(/'m_show' is annotated as vmlinux,2 \(\.klp\.module_relocs\.vmlinux\+0x18\) but positions\.yaml:3 says object vmlinux, position 1/);
+    // Agreeing is fine.
+    const { result } = await convertFixture('annotated', 'x86_64', memoryLookup(ANNOTATED_MAP, VMLINUX_EXPORTS), [hint('m_show', { object: 'vmlinux', position: 2 })]);
+    expect(result.plan.converted.find((c) => c.name === 'm_show')!.klpName).toBe('.klp.sym.vmlinux.m_show,2');
   });
 
   it('trusts annotations for objects no map describes', async () => {
