@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { parseElf } from '../elf/index.js';
+import { parseElf, relocationTypeName } from '../elf/index.js';
 import { ConversionFailed, type Diagnostic, formatDiagnostic } from '../convert/diagnostics.js';
 import { type ConversionResult, convertElf, symbolsToLookUp } from '../convert/convert.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from '../convert/symbol-source.js';
@@ -61,10 +61,12 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
   }
 
   let result: ConversionResult;
+  let machine = 0;
   let lookup: SymbolLookup = EMPTY_LOOKUP;
   try {
     const input = await fs.readFile(opts.input);
     const elf = parseElf(input, opts.input);
+    machine = elf.machine;
     const wanted = symbolsToLookUp(elf);
     const hints: PositionHintInput[] = opts.positions ? await loadPositions(opts.positions) : [];
     for (const h of hints) wanted.add(h.name);
@@ -111,7 +113,7 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
       klpSymbol: c.klpName,
       rule: c.how,
       relocationSection: c.gate,
-      relocations: c.references.map((r) => ({ section: r.section.name, offset: `0x${r.relocation.offset.toString(16)}`, type: r.relocation.type, addend: r.relocation.addend.toString() })),
+      relocations: c.references.map((r) => ({ section: r.section.name, offset: `0x${r.relocation.offset.toString(16)}`, type: relocationTypeName(machine, r.relocation.type), addend: r.relocation.addend.toString() })),
     })),
     kept: plan.kept,
     klpSections: result.applied?.klpSections.map((s) => s.name) ?? [],

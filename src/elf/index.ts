@@ -9,4 +9,5 @@ export { ElfFile, ElfSymbol, Section, type Relocation, type OriginalPlacement } 
 export { parseElf, type ParseOptions } from './read.js';
 export { writeElf } from './write.js';
 export { StringTableBuilder } from './strtab.js';
+export { relocationTypeName } from './reloc-names.js';
 export { LAYOUT32, LAYOUT64, type ClassLayout } from './layout.js';

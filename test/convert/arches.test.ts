@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseElf } from '../../src/elf/index.js';
+import { parseElf, relocationTypeName } from '../../src/elf/index.js';
 import { symbolsToLookUp } from '../../src/convert/convert.js';
 import type { SymbolLookup } from '../../src/convert/symbol-source.js';
 import { type Arch, buildFixture } from '../support/fixtures.js';
@@ -42,6 +42,14 @@ describe('conversion on every architecture', () => {
         expect(s.flags).toBe(0x100042n);
         expect(s.entsize).toBe(view.header.elfClass === 64 ? 24n : 12n);
         expect(s.addralign).toBe(view.header.elfClass === 64 ? 8n : 4n);
+      }
+      // Our relocation type names agree with binutils wherever we know the name.
+      const machine = parseElf(readFileSync(output), output).machine;
+      for (const rs of view.relocations) {
+        for (const e of rs.entries) {
+          const ours = relocationTypeName(machine, e.type);
+          if (!ours.startsWith('0x')) expect(ours, `${rs.name} type ${e.type}`).toBe(e.typeName);
+        }
       }
       const text = await readelfText(output, ['-W', '-S', '-s', '-r'], { normalizeOffsets: true });
       await expect(text).toMatchFileSnapshot(`../golden/${arch}/livepatch.txt`);
