@@ -7,7 +7,7 @@ import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from '../conv
 import { loadPositions, loadSymbolIndex } from '../symbols/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { EXIT } from './exit-codes.js';
-import { type Reporter, describeError } from './report.js';
+import { type Reporter, UsageProblem, describeError } from './report.js';
 
 export interface ConvertCommandOptions {
   input: string;
@@ -40,10 +40,6 @@ async function fromKdir(kdir: string): Promise<{ symbols: string[]; symvers: str
     throw new UsageProblem(`--kdir ${kdir}: found no Module.symvers, symbols.klp or System.map there`);
   }
   return { symbols, symvers };
-}
-
-export class UsageProblem extends Error {
-  override readonly name = 'UsageProblem';
 }
 
 export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Promise<number> {

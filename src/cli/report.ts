@@ -37,3 +37,8 @@ export function describeError(e: unknown): string {
   }
   return String(e);
 }
+
+/** A wrong command line that commander could not catch itself (exit status 2). */
+export class UsageProblem extends Error {
+  override readonly name = 'UsageProblem';
+}

@@ -9,6 +9,7 @@ import { type Command, CommanderError, Option } from 'commander';
 import { SymbolMapError, SymbolSourceError } from '../symbols/errors.js';
 import { ElfFormatError, ElfModelError } from '../elf/index.js';
 import { EXIT } from './exit-codes.js';
+import { UsageProblem } from './report.js';
 import type { SymbolsOptions } from './symbols-run.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -44,7 +45,7 @@ export function addSymbolsCommand(program: Command): void {
     .addHelpText('after', HELP_AFTER)
     .action(async (o: Omit<SymbolsOptions, 'modules' | 'symvers'> & { modules?: string[]; symvers?: string[] }) => {
       // Loaded on use: converting a module never pays for the generator.
-      const { runSymbols, UsageProblem } = await import('./symbols-run.js');
+      const { runSymbols } = await import('./symbols-run.js');
       try {
         await runSymbols({ ...o, modules: o.modules ?? [], symvers: o.symvers ?? [] });
       } catch (e) {

@@ -8,6 +8,7 @@ import { type GenerateInputs, generateSymbolMap } from '../symbols/generate/buil
 import { findModuleFiles, modulesFromOrder } from '../symbols/generate/module-files.js';
 import { type OutputFormat, writeMap } from '../symbols/generate/write-map.js';
 import { SymbolSourceError } from '../symbols/errors.js';
+import { UsageProblem } from './report.js';
 
 export interface SymbolsOptions {
   buildTree?: string;
@@ -23,7 +24,6 @@ export interface SymbolsOptions {
   progress: boolean;
 }
 
-export class UsageProblem extends Error {}
 
 function firstExisting(paths: string[]): string | undefined {
   return paths.find((p) => existsSync(p) && statSync(p).isFile());

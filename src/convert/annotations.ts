@@ -25,20 +25,28 @@ export interface AnnotationScan {
   sections: Set<Section>;
 }
 
+/**
+ * Annotation sections and the relocation sections that fill them. Known before
+ * any map is loaded, so their relocations are never conversion candidates.
+ */
+export function annotationSections(elf: ElfFile): Set<Section> {
+  const set = new Set<Section>();
+  for (const s of elf.sections) {
+    if (s.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
+    else if (s.isRelocation && s.infoSection?.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
+  }
+  return set;
+}
+
 export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationScan {
-  const sections = new Set<Section>();
+  const sections = annotationSections(elf);
   const annotations: Annotation[] = [];
   const relocsFor = new Map<Section, Section[]>();
-  for (const s of elf.sections) {
-    if (s.isRelocation && s.infoSection) {
-      const list = relocsFor.get(s.infoSection) ?? [];
-      list.push(s);
-      relocsFor.set(s.infoSection, list);
-    }
+  for (const s of sections) {
+    if (s.isRelocation && s.infoSection) relocsFor.set(s.infoSection, [...(relocsFor.get(s.infoSection) ?? []), s]);
   }
-  for (const s of elf.sections) {
-    if (!s.name.startsWith(KLP_MODULE_RELOCS_PREFIX) || s.isRelocation) continue;
-    sections.add(s);
+  for (const s of sections) {
+    if (s.isRelocation) continue;
     const object = s.name.slice(KLP_MODULE_RELOCS_PREFIX.length);
     const where = `${elf.fileName}: section '${s.name}'`;
     const problem = objectNameProblem(object);
@@ -54,7 +62,6 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
     const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
     const bySlot = new Map<number, ElfSymbol>();
     for (const rs of relocsFor.get(s) ?? []) {
-      sections.add(rs);
       for (const r of rs.relocations ?? []) {
         const off = Number(r.offset);
         // Pair by r_offset, not list order: a linker may emit the entries' relocations in any order.

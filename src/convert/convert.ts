@@ -1,7 +1,8 @@
 import { type ElfFile, parseElf, writeElf } from '../elf/index.js';
 import { type ApplyResult, applyPlan } from './apply.js';
 import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js';
-import { annotationSections, collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
+import { annotationSections } from './annotations.js';
+import { collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
 import { checkLivepatchElf, hasLivepatchModinfo } from './verify.js';
 

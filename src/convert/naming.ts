@@ -16,10 +16,8 @@ export const MAX_OBJECT_NAME = 55;
 /** KSYM_NAME_LEN is 512 since 6.1; the kernel reads at most 511 characters. */
 export const MAX_SYMBOL_NAME = 511;
 
-/** The kernel's module name: kbuild turns '-' and ',' in file names into '_'. */
-export function kernelModuleName(name: string): string {
-  return name.replace(/[-,]/g, '_');
-}
+/** The kernel's module name ('-' and ',' become '_'): one definition, shared with the map readers. */
+export { kernelModuleName } from '../symbols/module-name.js';
 
 /** Why `obj` cannot name a livepatch object, or undefined if it can. */
 export function objectNameProblem(obj: string): string | undefined {

@@ -1,8 +1,7 @@
-import { type ElfFile, type ElfSymbol, type Relocation, type Section, EM, SHF, SHT, STB, STT } from '../elf/index.js';
+import { type ElfFile, type ElfSymbol, type Relocation, type Section, EM, SHF, SHT, STB } from '../elf/index.js';
 import { type Annotation, readAnnotations } from './annotations.js';
 import { type Diagnostics, hex } from './diagnostics.js';
 import {
-  KLP_MODULE_RELOCS_PREFIX,
   KLP_RELA_PREFIX,
   KLP_SYM_RELA_PREFIX,
   kernelModuleName,
@@ -94,16 +93,6 @@ export function wantedNames(candidates: Candidate[]): Set<string> {
     names.add(lukas ? lukas.name : c.symbol.name);
   }
   return names;
-}
-
-/** Sections that hold annotations; known before maps are loaded so their relocations are not candidates. */
-export function annotationSections(elf: ElfFile): Set<Section> {
-  const set = new Set<Section>();
-  for (const s of elf.sections) {
-    if (s.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
-    else if (s.isRelocation && s.infoSection?.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
-  }
-  return set;
 }
 
 export function planConversion(
@@ -476,10 +465,6 @@ function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): b
       ]);
       ok = false;
     }
-  }
-  if (c.symbol.type === STT.SECTION) {
-    diags.error(`${elf.fileName}: section symbol '${c.name}' cannot be converted`);
-    ok = false;
   }
   return ok;
 }

@@ -10,8 +10,8 @@
  * moment) the walk covers the full symtab. We list both views: core symbols
  * plainly, the others flagged loadOnly.
  */
-import { SHN } from '../../elf/index.js';
-import { kernelModuleName } from '../module-name.js';
+import { SHF, SHN } from '../../elf/index.js';
+import { kernelModuleName, moduleNameFromPath } from '../module-name.js';
 import type { ElfSymbolRecord, ElfSymbols } from './elf-symbols.js';
 import type { MapObject, MapSymbol } from './model.js';
 
@@ -24,8 +24,6 @@ export interface ModuleOptions {
 
 export const DEFAULT_MODULE_OPTIONS: ModuleOptions = { kallsymsAll: true, moduleUnload: true };
 
-const SHF_ALLOC = 0x2n;
-const SHF_EXECINSTR = 0x4n;
 const PERCPU_SECTION = '.data..percpu';
 
 function isInitSection(name: string, opts: ModuleOptions): boolean {
@@ -40,8 +38,8 @@ function keptAfterInit(sym: ElfSymbolRecord, opts: ModuleOptions): boolean {
   // The loader clears SHF_ALLOC on .modinfo and __versions before it builds the
   // module's kallsyms (rewrite_section_headers), whatever the file says.
   if (sec.name === '.modinfo' || sec.name === '__versions') return false;
-  if ((sec.flags & SHF_ALLOC) === 0n) return false;
-  if (!opts.kallsymsAll && (sec.flags & SHF_EXECINSTR) === 0n) return false;
+  if ((sec.flags & SHF.ALLOC) === 0n) return false;
+  if (!opts.kallsymsAll && (sec.flags & SHF.EXECINSTR) === 0n) return false;
   return !isInitSection(sec.name, opts);
 }
 
@@ -49,8 +47,7 @@ function keptAfterInit(sym: ElfSymbolRecord, opts: ModuleOptions): boolean {
 export function moduleNameOf(elf: ElfSymbols, fileName: string): string {
   const entry = elf.modinfo.find((s) => s.startsWith('name='));
   if (entry !== undefined && entry.length > 5) return kernelModuleName(entry.slice(5));
-  const base = fileName.slice(fileName.lastIndexOf('/') + 1).replace(/\.ko(\.(xz|zst|gz))?$/, '');
-  return kernelModuleName(base);
+  return moduleNameFromPath(fileName);
 }
 
 export function moduleObject(elf: ElfSymbols, fileName: string, opts: ModuleOptions = DEFAULT_MODULE_OPTIONS): MapObject {
