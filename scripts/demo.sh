@@ -12,6 +12,13 @@ if ! command -v readelf >/dev/null; then
 fi
 ko=$(ls "$sample"/*.ko | head -1)
 name=$(basename "$ko" .ko)
+# The sample is for one Debian kernel (its kallsyms map names it); converting
+# needs nothing of that kernel on this machine.
+for m in "$sample"/kallsyms-*.txt.gz; do
+  [ -e "$m" ] || continue
+  kver=$(basename "$m" .txt.gz); kver=${kver#kallsyms-}
+  echo "demo: $name.ko was built for Debian's $kver kernel; converting it needs nothing of that kernel here (see $sample/PROVENANCE.md)"
+done
 args=()
 for m in "$sample"/*.map "$sample"/*.map.gz "$sample"/*.klp "$sample"/*.klp.gz "$sample"/kallsyms*; do
   [ -e "$m" ] && args+=(--symbols "$m")

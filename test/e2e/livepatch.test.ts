@@ -11,7 +11,7 @@
 // Between the boots, `klp-convert symbols` makes a map of the built
 // klpt_target.ko (source files, kallsyms order), which the conversion reads
 // before the kallsyms dump.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -43,6 +43,7 @@ import {
   type E2EEnv,
   type KallsymsLine,
 } from './harness.js';
+import { mismatchedSampleCopy, planSample, SAMPLE_MODULE, type SamplePlan } from './sample.js';
 import { readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, SHN_UNDEF, SHT_RELA, type LiteElf } from './elf-lite.js';
 
 const BYFILE = ['klpt_byfile_main', 'klpt_byfile_extra'];
@@ -50,6 +51,9 @@ const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_symp
 const BOOT1 = 'dump,raw,exported';
 const BOOT2 = 'exported,cmdline,sympos,modpatch,byfile,keys,sample';
 const SAMPLE_DIR = join(REPO_DIR, 'symbols-maps/sample');
+/** An ABI no Debian kernel has: the mismatched sample copy claims it. */
+const MISMATCHED_KVER = '6.1.0-0-cloud-amd64';
+type SampleVariant = 'bundled' | 'mismatched';
 const KLP_FLAGS = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH;
 
 interface State {
@@ -65,12 +69,13 @@ interface State {
   /** Why there are no converted modules (CLI missing, conversion failed). */
   convertError?: string;
   boot2Error?: string;
-  /** Why the bundled sample was not converted. */
-  sampleError?: string;
+  /** How each sample variant was converted, and why one was not. */
+  samples: Partial<Record<SampleVariant, SamplePlan>>;
+  sampleErrors: Partial<Record<SampleVariant, string>>;
   exports?: Map<string, string>;
 }
 
-const state: State = { env: e2eEnv(), timings: {} };
+const state: State = { env: e2eEnv(), timings: {}, samples: {}, sampleErrors: {} };
 
 function rawKo(name: string): string {
   return join(state.env.buildDir, 'raw', `${name}.ko`);
@@ -180,13 +185,6 @@ function dupInitialiser(file: string): string {
   return m[1]!;
 }
 
-/** The kernel ABI the bundled sample was made for (from its map's name). */
-function bundledSampleKver(): string | undefined {
-  if (!existsSync(SAMPLE_DIR)) return undefined;
-  const map = readdirSync(SAMPLE_DIR).find((f) => /^kallsyms-.*\.txt\.gz$/.test(f));
-  return map?.replace(/^kallsyms-(.*)\.txt\.gz$/, '$1');
-}
-
 describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-convert writes', () => {
   beforeAll(async () => {
     const env = state.env;
@@ -239,19 +237,34 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
       return;
     }
 
-    // The bundled sample, converted with its bundled maps, if it is for this kernel.
+    // The bundled sample, converted with its bundled maps when it was made
+    // for this kernel, else remade for it (sample.ts); and a copy of it that
+    // claims another ABI, which must be remade: the day Debian moves on.
     const sampleDir = join(b, 'sample-klp');
     rmSync(sampleDir, { recursive: true, force: true });
-    mkdirSync(sampleDir, { recursive: true });
-    if (bundledSampleKver() === env.kver) {
-      const r = await run('node', [
-        join(REPO_DIR, 'bin/klp-convert.js'),
-        '--symbols', join(SAMPLE_DIR, `kallsyms-${env.kver}.txt.gz`),
-        '--symvers', join(SAMPLE_DIR, 'Module.symvers.gz'),
-        join(SAMPLE_DIR, 'klpt_cmdline.ko'),
-        join(sampleDir, 'klpt_cmdline.ko'),
-      ]);
-      if (r.code !== 0) state.sampleError = `klp-convert on the sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
+    const mismatched = mismatchedSampleCopy(SAMPLE_DIR, join(b, 'sample-mismatched'), MISMATCHED_KVER);
+    const inputs = {
+      kver: env.kver,
+      builtModule: rawKo(SAMPLE_MODULE),
+      kallsyms: state.kallsymsFile,
+      symvers: join(env.kdir, 'Module.symvers'),
+    };
+    for (const [variant, dir] of [['bundled', SAMPLE_DIR], ['mismatched', mismatched]] as const) {
+      try {
+        const plan = planSample(dir, inputs);
+        state.samples[variant] = plan;
+        mkdirSync(join(sampleDir, variant), { recursive: true });
+        const r = await run('node', [
+          join(REPO_DIR, 'bin/klp-convert.js'),
+          '--symbols', plan.symbols,
+          '--symvers', plan.symvers,
+          plan.module,
+          join(sampleDir, variant, `${SAMPLE_MODULE}.ko`),
+        ]);
+        if (r.code !== 0) state.sampleErrors[variant] = `klp-convert on the ${variant} sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
+      } catch (e) {
+        state.sampleErrors[variant] = (e as Error).message;
+      }
     }
 
     // Boot 2: converted modules (and the raw ones, for klpt_target).
@@ -588,25 +601,32 @@ describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-conve
     }
   });
 
-  it.skipIf(e2eEnv().kver !== bundledSampleKver())(
-    'the bundled sample (symbols-maps/sample), converted with its bundled maps, loads and resolves like kallsyms',
-    () => {
-      if (state.sampleError) throw new Error(state.sampleError);
+  for (const variant of ['bundled', 'mismatched'] as const) {
+    it(`the ${variant} sample (${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) is converted for this kernel, loads and resolves like kallsyms`, () => {
+      const error = state.sampleErrors[variant];
+      if (error) throw new Error(error);
+      const plan = state.samples[variant];
+      if (!plan) throw new Error(`the ${variant} sample was not prepared (an earlier step failed)`);
+      // Made for this kernel: its own files; for another: remade for this one.
+      expect(plan.source, `${variant} sample made for ${plan.madeFor}`).toBe(plan.madeFor === state.env.kver ? 'bundled' : 'rebuilt');
+      if (variant === 'mismatched') expect(plan.source).toBe('rebuilt');
+      console.log(`e2e: ${variant} sample (made for ${plan.madeFor}) on ${state.env.kver}: ${plan.source}`);
       const b = boot2();
       const s = scenario(b, 'sample');
-      expect(s.lines).not.toContain('KLPT-SAMPLE absent');
-      expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
-      const ks = kallsyms(s.lines);
-      const seen = addrs(s.lines, 'klpt_cmdline');
+      const lines = chunks(s.lines, 'KLPT-VARIANT').get(variant);
+      expect(lines, `sample variant ${variant} ran in the guest`).toBeDefined();
+      expect(insmods(lines!).find((l) => l.name === SAMPLE_MODULE)?.rc).toBe(0);
+      const ks = kallsyms(lines!);
+      const seen = addrs(lines!, SAMPLE_MODULE);
       for (const label of ['saved_command_line', 'data:saved_command_line', 'nr_processes', 'data:nr_processes']) {
         const k = kallsymsOf(ks, label.replace(/^data:/, ''));
         expect(k).toHaveLength(1);
         expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
       }
-      expect(cat(s.lines, 'patched')[0]).toMatch(/^KLPT-PATCHED klpt_cmdline nr_processes=\d+ cmdline=\[/);
-      expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
-    },
-  );
+      expect(cat(lines!, 'patched')[0]).toMatch(/^KLPT-PATCHED klpt_cmdline nr_processes=\d+ cmdline=\[/);
+      expect(cat(lines!, 'removed')).toEqual([b.bootCmdline]);
+    });
+  }
 
   it("fails `make` with klp-convert's message when a position is missing, leaving the module unconverted", async () => {
     if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);

@@ -91,6 +91,18 @@ node bin/klp-convert.js --symbols symbols-maps/sample/kallsyms-$KVER.txt.gz \\
 that exact kernel (\`$KVER\`, Debian $image_ver): test/e2e/ checks that it
 resolves every address like the guest's /proc/kallsyms.
 
+## When Debian has moved on
+
+Debian replaces its kernel ABI every few weeks and drops the old packages, so
+this sample is soon for a kernel that can no longer be installed.  \`make demo\`
+does not care (it only converts, and says which kernel the sample is for).
+The e2e suite (\`make e2e\`) runs the sample scenario on whatever ABI it
+resolved: when the sample is for another one, it remakes it for the kernel
+under test with the steps above (\`build.sh raw\` builds \`$name.ko\` from the
+same source, boot 1 dumps /proc/kallsyms, the headers give Module.symvers)
+and loads that; it also checks a copy of this sample that claims another ABI
+the same way.  \`make sample\` refreshes the files here.
+
 ## sha256
 
 The module build is reproducible (\`-ffile-prefix-map\` keeps the build

@@ -2,7 +2,9 @@
 # mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir>]]]
 # A tiny initramfs of our own: busybox-static, /init, the scenario scripts,
 # and the modules (raw ones in /modules/raw, converted ones in /modules/klp,
-# the converted bundled sample in /modules/sample).
+# the converted samples in /modules/sample/<variant>/).  A directory that is
+# not given, or given but empty, adds nothing: optional inputs never break a
+# boot (the scenarios report what they miss).
 # Archived with `busybox cpio` (newc, owned by root), since cpio is not
 # installed.
 set -euo pipefail
@@ -23,9 +25,19 @@ cp "$E2E_DIR/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$E2E_DIR/guest/klpt.sh" "$root/lib/klpt.sh"
 cp "$E2E_DIR"/guest/tests/*.sh "$root/tests/"
-[ -z "$raw" ] || cp "$raw"/*.ko "$root/modules/raw/"
-[ -z "$klp" ] || cp "$klp"/*.ko "$root/modules/klp/"
-[ -z "$sample" ] || cp "$sample"/*.ko "$root/modules/sample/"
+# copy_modules <from dir> <to dir>: the .ko files of <from> (and of its
+# subdirectories, kept as such), if any.
+copy_modules() {
+	[ -n "$1" ] || return 0
+	[ -d "$1" ] || die "no directory $1"
+	(cd "$1" && find . -name '*.ko' -type f) | while IFS= read -r f; do
+		mkdir -p "$2/$(dirname "$f")"
+		cp "$1/$f" "$2/$f"
+	done
+}
+copy_modules "$raw" "$root/modules/raw"
+copy_modules "$klp" "$root/modules/klp"
+copy_modules "$sample" "$root/modules/sample"
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) |
