@@ -12,27 +12,74 @@ export const REPO_DIR = resolve(E2E_DIR, '../..');
 /** KLP_E2E=0 skips the e2e tests (visibly); anything else runs them. */
 export const E2E_ENABLED = process.env.KLP_E2E !== '0';
 
-export interface E2EEnv {
-  kver: string;
-  kdir: string;
-  vmlinuz: string;
-  buildDir: string;
-  cacheDir: string;
+/** The cells of the matrix (lib/common.sh lists the same). */
+export const ALL_CELLS = ['x86_64-6.1', 'x86_64-6.12'] as const;
+export type CellId = (typeof ALL_CELLS)[number];
+
+/** The cells $KERNELS names (spaces or commas), else all; an unknown name throws. */
+export function selectedCells(kernels = process.env.KERNELS): CellId[] {
+  const names = (kernels ?? '').split(/[\s,]+/).filter((n) => n !== '');
+  if (names.length === 0) return [...ALL_CELLS];
+  for (const n of names) {
+    if (!(ALL_CELLS as readonly string[]).includes(n)) throw new Error(`unknown cell '${n}' in KERNELS (cells: ${ALL_CELLS.join(' ')})`);
+  }
+  return names as CellId[];
 }
 
-/** Same rules as lib/common.sh: $KVER, else what setup.sh recorded. */
-export function e2eEnv(): E2EEnv {
-  const cacheDir = process.env.KLP_E2E_CACHE ?? join(REPO_DIR, '.cache/e2e');
+export interface E2EEnv {
+  cell: CellId;
+  /** x86_64, ppc64le or s390x. */
+  arch: string;
+  /** The kernel release (uname -r), as setup.sh resolved it; '' when the cell is not set up. */
+  kver: string;
+  /** `<arch> <release>`: the prefix of every check of the cell. */
+  label: string;
+  kdir: string;
+  image: string;
+  /** Where the kernel came from (Debian package and version, or our own build). */
+  source: string;
+  buildDir: string;
+  cacheDir: string;
+  /** The qemu binary of the cell. */
+  qemu: string;
+}
+
+const QEMU: Record<string, string> = { x86_64: 'qemu-system-x86_64', ppc64le: 'qemu-system-ppc64', s390x: 'qemu-system-s390x' };
+
+/** Parse the `KEY=value` lines (printf %q quoting) setup.sh writes to cell.env. */
+export function parseCellEnv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = line.match(/^([A-Z_]+)=(.*)$/);
+    if (!m) continue;
+    let v = m[2]!;
+    if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1);
+    else v = v.replace(/\\(.)/g, '$1');
+    out.set(m[1]!, v);
+  }
+  return out;
+}
+
+/** What setup.sh resolved for a cell (empty fields when it has not run). */
+export function e2eEnv(cell: CellId = 'x86_64-6.1'): E2EEnv {
+  const cacheRoot = process.env.KLP_E2E_CACHE ?? join(REPO_DIR, '.cache/e2e');
   const buildRoot = process.env.KLP_E2E_BUILD ?? join(REPO_DIR, 'build/e2e');
-  let kver = process.env.KVER && process.env.KVER !== 'auto' ? process.env.KVER : '';
-  const kverFile = join(cacheDir, 'kver');
-  if (!kver && existsSync(kverFile)) kver = readFileSync(kverFile, 'utf8').trim();
+  const cacheDir = join(cacheRoot, cell);
+  const envFile = join(cacheDir, 'cell.env');
+  const vars = existsSync(envFile) ? parseCellEnv(readFileSync(envFile, 'utf8')) : new Map<string, string>();
+  const arch = cell.replace(/-.*$/, '');
+  const kver = vars.get('CELL_RELEASE') ?? '';
   return {
+    cell,
+    arch,
     kver,
-    kdir: process.env.KDIR ?? `/usr/src/linux-headers-${kver}`,
-    vmlinuz: join(cacheDir, 'kernel', kver, 'boot', `vmlinuz-${kver}`),
-    buildDir: join(buildRoot, kver),
+    label: `${arch} ${kver || `${cell.replace(/^[^-]*-/, '')} (not set up)`}`,
+    kdir: vars.get('KDIR') ?? '',
+    image: vars.get('IMAGE') ?? '',
+    source: vars.get('CELL_SOURCE') ?? '',
+    buildDir: join(buildRoot, cell),
     cacheDir,
+    qemu: QEMU[arch] ?? `qemu-system-${arch}`,
   };
 }
 
@@ -48,25 +95,24 @@ function onPath(cmd: string): boolean {
   return false;
 }
 
-/** What is missing to run the e2e tests (empty when all is there). */
+/** What is missing to run a cell (empty when all is there). */
 export function missingPrerequisites(env: E2EEnv): string[] {
   const missing: string[] = [];
-  if (!env.kver) missing.push('no kernel ABI chosen (.cache/e2e/kver missing and KVER unset)');
+  if (!env.kver) missing.push(`cell ${env.cell} not set up (${join(env.cacheDir, 'cell.env')} missing)`);
   else {
-    if (!existsSync(env.vmlinuz)) missing.push(`kernel image ${env.vmlinuz}`);
-    if (!existsSync(join(env.kdir, 'Makefile'))) missing.push(`kernel headers ${env.kdir}`);
+    if (!existsSync(env.image)) missing.push(`kernel image ${env.image}`);
+    if (!existsSync(join(env.kdir, 'Makefile'))) missing.push(`kernel build directory ${env.kdir}`);
   }
-  for (const cmd of ['qemu-system-x86_64', 'busybox', 'make', 'gcc', 'objcopy', 'timeout', 'gzip']) {
+  for (const cmd of [env.qemu, 'busybox', 'make', 'gcc', 'objcopy', 'timeout', 'gzip']) {
     if (!onPath(cmd)) missing.push(`command '${cmd}'`);
   }
   return missing;
 }
 
-export function prerequisiteMessage(missing: string[]): string {
+export function prerequisiteMessage(env: E2EEnv, missing: string[]): string {
   return (
-    `e2e prerequisites missing: ${missing.join('; ')}.\n` +
-    'Run test/e2e/setup.sh as root (`make e2e` does; it installs qemu-system-x86, busybox-static, ' +
-    'linux-headers and fetches the matching kernel image into .cache/e2e), ' +
+    `${env.label}: e2e prerequisites missing: ${missing.join('; ')}.\n` +
+    `Run test/e2e/setup.sh as root (\`make e2e\` does; KERNELS=${env.cell} for this cell alone), ` +
     'or set KLP_E2E=0 to skip the e2e tests.'
   );
 }
@@ -118,6 +164,7 @@ export function tail(text: string, n: number): string {
 // Results of a boot
 
 export interface BootInfo {
+  cell?: string;
   accel: string;
   exit: number;
   timedOut: boolean;

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { E2E_DIR, E2E_ENABLED, e2eEnv, REPO_DIR, run, tail, type StepResult } from './harness.js';
 
-const env = e2eEnv();
+// The fragment is arch-independent and runs on the host: one cell suffices.
+const env = e2eEnv('x86_64-6.1');
+const L = env.label;
 const root = join(env.buildDir, 'kbuild-test');
 const dir = join(root, 'example');
 const ko = join(dir, 'livepatch-example.ko');
@@ -40,11 +42,11 @@ function ok(r: StepResult): void {
   expect(r.code, `make failed:\n${tail(r.stderr + r.stdout, 30)}`).toBe(0);
 }
 
-describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers', () => {
+describe.skipIf(!E2E_ENABLED)(`${L}: kbuild/klp-convert.mk with Debian kernel headers`, () => {
   beforeAll(() => {
     if (!env.kver || !existsSync(join(env.kdir, 'Makefile'))) {
       throw new Error(
-        `kernel headers missing (${env.kdir || 'no KVER'}): run test/e2e/setup.sh as root (\`make e2e\` does), or set KLP_E2E=0 to skip the e2e tests`,
+        `${L}: kernel headers missing (${env.kdir || 'cell not set up'}): run test/e2e/setup.sh as root (\`make e2e\` does), or set KLP_E2E=0 to skip the e2e tests`,
       );
     }
     rmSync(root, { recursive: true, force: true });
@@ -54,7 +56,7 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     writeFileSync(symbols, 'version 1\n');
   });
 
-  it('`make` builds with kbuild, lets modpost pass, and converts the livepatch in place', async () => {
+  it(`${L}: \`make\` builds with kbuild, lets modpost pass, and converts the livepatch in place`, async () => {
     const r = await make();
     ok(r);
     expect(r.stderr).toMatch(/WARNING: modpost: "saved_command_line" \[.*livepatch-example\.ko\] undefined!/);
@@ -69,14 +71,14 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     expect(existsSync(stamp)).toBe(true);
   });
 
-  it('a second `make` converts nothing', async () => {
+  it(`${L}: a second \`make\` converts nothing`, async () => {
     const before = readFileSync(ko);
     ok(await make());
     expect(calls()).toHaveLength(1);
     expect(readFileSync(ko).equals(before)).toBe(true);
   });
 
-  it('a changed input (map, options) converts again, from the unconverted module', async () => {
+  it(`${L}: a changed input (map, options) converts again, from the unconverted module`, async () => {
     writeFileSync(symbols, 'version 2\n');
     ok(await make());
     expect(calls()).toHaveLength(2);
@@ -86,7 +88,7 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     expect(marks(ko)).toBe(1);
   });
 
-  it('a module relinked by kbuild is converted again', async () => {
+  it(`${L}: a module relinked by kbuild is converted again`, async () => {
     appendFileSync(join(dir, 'livepatch-example.c'), '/* touched by the test */\n');
     ok(await make(['KLP_FLAGS=-v']));
     expect(calls()).toHaveLength(4);
@@ -94,7 +96,7 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     expect(marks(raw)).toBe(0);
   });
 
-  it("a failing conversion fails the build with klp-convert's message and leaves the module unconverted", async () => {
+  it(`${L}: a failing conversion fails the build with klp-convert's message and leaves the module unconverted`, async () => {
     writeFileSync(symbols, 'version 3\n');
     const r = await make([], { FAKE_KLP_FAIL: '1' });
     expect(r.code).not.toBe(0);
@@ -109,7 +111,7 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     expect(marks(ko)).toBe(1);
   });
 
-  it('modules_install installs the converted module', async () => {
+  it(`${L}: modules_install installs the converted module`, async () => {
     const dest = join(root, 'install');
     const r = await make(['modules_install', `INSTALL_MOD_PATH=${dest}`]);
     // Signing needs the distribution's private key, which Debian does not
@@ -120,13 +122,13 @@ describe.skipIf(!E2E_ENABLED)('kbuild/klp-convert.mk with Debian kernel headers'
     expect(marks(installed)).toBe(1);
   });
 
-  it('running kbuild directly (no conversion) warns, and modpost still passes', async () => {
+  it(`${L}: running kbuild directly (no conversion) warns, and modpost still passes`, async () => {
     const r = await run('make', ['-C', env.kdir, `M=${dir}`, 'modules']);
     ok(r);
     expect(r.stderr).toContain('the livepatch modules will NOT be converted');
   });
 
-  it('`make clean` removes the conversion files too', async () => {
+  it(`${L}: \`make clean\` removes the conversion files too`, async () => {
     ok(await make(['clean']));
     for (const f of [ko, raw, stamp]) expect(existsSync(f), f).toBe(false);
   });

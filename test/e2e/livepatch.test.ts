@@ -23,6 +23,7 @@ import {
   E2E_DIR,
   E2E_ENABLED,
   e2eEnv,
+  selectedCells,
   hex,
   insmods,
   kallsyms,
@@ -40,6 +41,7 @@ import {
   values,
   writeJson,
   type BootResult,
+  type CellId,
   type E2EEnv,
   type KallsymsLine,
 } from './harness.js';
@@ -75,34 +77,27 @@ interface State {
   exports?: Map<string, string>;
 }
 
-const state: State = { env: e2eEnv(), timings: {}, samples: {}, sampleErrors: {} };
-
-function rawKo(name: string): string {
-  return join(state.env.buildDir, 'raw', `${name}.ko`);
-}
-function klpKo(name: string): string {
-  return join(state.env.buildDir, 'klp', `${name}.ko`);
-}
-function boot1(): BootResult {
-  if (!state.boot1) throw new Error('boot 1 did not run');
-  return state.boot1;
-}
-function boot2(): BootResult {
-  if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
-  if (state.boot2Error || !state.boot2) throw new Error(`boot 2 failed: ${state.boot2Error ?? 'did not run'}`);
-  return state.boot2;
-}
-function converted(name: string): LiteElf {
-  if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
-  return readElf(klpKo(name));
+/** What differs between the cells, as each kernel really behaves. */
+interface CellProfile {
+  /** Reloading a patched module while its livepatch stays loaded. */
+  reload: 'works' | 'refused';
+  /** The loader's message when it refuses. */
+  refusalLog?: RegExp;
 }
 
-/** Names a module leaves undefined that vmlinux does not export. */
-function unexportedUndefined(elf: LiteElf): Set<string> {
-  const exports = state.exports!;
-  return new Set(
-    elf.symbols.filter((s) => s.index > 0 && s.shndx === SHN_UNDEF && s.name !== '' && !exports.has(s.name)).map((s) => s.name),
-  );
+/** "6.12.117+deb12-cloud-amd64" is at least major.minor. */
+function releaseAtLeast(release: string, major: number, minor: number): boolean {
+  const m = release.match(/^(\d+)\.(\d+)/);
+  if (!m) return false;
+  return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
+}
+
+function cellProfile(env: E2EEnv): CellProfile {
+  const clearsRelocs = releaseAtLeast(env.kver, 6, 4);
+  return {
+    reload: clearsRelocs ? 'works' : 'refused',
+    refusalLog: /^module: x86\/modules: Skipping invalid relocation target, existing value is nonzero for type \d+, /,
+  };
 }
 
 /** .klp.sym.<obj>.<name>,<pos> symbols of a converted module. */
@@ -185,465 +180,508 @@ function dupInitialiser(file: string): string {
   return m[1]!;
 }
 
-describe.skipIf(!E2E_ENABLED)('e2e: Debian kernel in qemu accepts what klp-convert writes', () => {
-  beforeAll(async () => {
-    const env = state.env;
-    const missing = missingPrerequisites(env);
-    if (missing.length > 0) throw new Error(prerequisiteMessage(missing));
-    state.exports = readSymvers(join(env.kdir, 'Module.symvers'));
-    mkdirSync(env.buildDir, { recursive: true });
-    for (const d of ['raw', 'klp']) rmSync(join(env.buildDir, d), { recursive: true, force: true });
-    const b = env.buildDir;
+/** Every check of one cell of the matrix, named `<arch> <release>: ...`. */
+function cellSuite(cell: CellId): void {
+  const state: State = { env: e2eEnv(cell), timings: {}, samples: {}, sampleErrors: {} };
+    const L = state.env.label;
+    /** The environment every step script needs. */
+    const CELL_ENV = { CELL: cell };
+    const profile = cellProfile(state.env);
 
-    // Build and boot 1: raw modules.
-    state.timings.buildRaw = (await step('build.sh', ['raw'])).seconds;
-    await step('mkinitramfs.sh', [join(b, 'initramfs-1.cpio.gz'), join(b, 'raw')]);
-    await step('boot.sh', [join(b, 'initramfs-1.cpio.gz'), BOOT1, join(b, 'boot-1')]);
-    state.boot1 = readBoot(join(b, 'boot-1'));
-    state.timings.boot1 = state.boot1.info.seconds;
-    state.timings.accel = state.boot1.info.accel;
-    const dump = state.boot1.kallsymsDump;
-    if (!dump || dump.length < 10000 || !state.boot1.done) {
-      throw new Error(
-        `boot 1 did not deliver a kallsyms dump (${dump?.length ?? 0} lines${state.boot1.dumpError ? `; ${state.boot1.dumpError}` : ''}); console:\n${tail(state.boot1.console, 25)}`,
-      );
-    }
-    state.kallsymsFile = join(b, 'kallsyms.txt');
-    writeFileSync(state.kallsymsFile, dump.join('\n') + '\n');
-
-    // Conversion through kbuild/klp-convert.mk (needs the CLI).
-    const help = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), '--help']);
-    if (help.code !== 0) {
-      state.convertError =
-        `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); build it with \`npm run build\`:\n` +
-        tail(help.stderr, 8);
-      return;
-    }
-    // A map of the target module as built, with its source files: the first
-    // map that describes klpt_target answers for it, so it comes before the
-    // kallsyms dump (which answers for vmlinux).
-    state.targetMap = join(b, 'klpt_target.klps');
-    const map = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'symbols', '--modules', rawKo('klpt_target'), '-o', state.targetMap]);
-    state.timings.mapTarget = map.seconds;
-    if (map.code !== 0) {
-      state.convertError = `klp-convert symbols on klpt_target.ko failed, exit ${map.code}:\n${tail(map.stderr, 20)}`;
-      return;
-    }
-    state.klpSymbols = `${state.targetMap} ${state.kallsymsFile}`;
-    const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.klpSymbols } });
-    state.timings.buildKlp = klp.seconds;
-    if (klp.code !== 0) {
-      state.convertError = `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
-      return;
-    }
-
-    // The bundled sample, converted with its bundled maps when it was made
-    // for this kernel, else remade for it (sample.ts); and a copy of it that
-    // claims another ABI, which must be remade: the day Debian moves on.
-    const sampleDir = join(b, 'sample-klp');
-    rmSync(sampleDir, { recursive: true, force: true });
-    const mismatched = mismatchedSampleCopy(SAMPLE_DIR, join(b, 'sample-mismatched'), MISMATCHED_KVER);
-    const inputs = {
-      kver: env.kver,
-      builtModule: rawKo(SAMPLE_MODULE),
-      kallsyms: state.kallsymsFile,
-      symvers: join(env.kdir, 'Module.symvers'),
-    };
-    for (const [variant, dir] of [['bundled', SAMPLE_DIR], ['mismatched', mismatched]] as const) {
-      try {
-        const plan = planSample(dir, inputs);
-        state.samples[variant] = plan;
-        mkdirSync(join(sampleDir, variant), { recursive: true });
-        const r = await run('node', [
-          join(REPO_DIR, 'bin/klp-convert.js'),
-          '--symbols', plan.symbols,
-          '--symvers', plan.symvers,
-          plan.module,
-          join(sampleDir, variant, `${SAMPLE_MODULE}.ko`),
-        ]);
-        if (r.code !== 0) state.sampleErrors[variant] = `klp-convert on the ${variant} sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
-      } catch (e) {
-        state.sampleErrors[variant] = (e as Error).message;
-      }
-    }
-
-    // Boot 2: converted modules (and the raw ones, for klpt_target).
-    try {
-      await step('mkinitramfs.sh', [join(b, 'initramfs-2.cpio.gz'), join(b, 'raw'), join(b, 'klp'), sampleDir]);
-      await step('boot.sh', [join(b, 'initramfs-2.cpio.gz'), BOOT2, join(b, 'boot-2')]);
-    } catch (e) {
-      state.boot2Error = (e as Error).message;
-    }
-    if (existsSync(join(b, 'boot-2', 'boot.json'))) {
-      state.boot2 = readBoot(join(b, 'boot-2'));
-      state.timings.boot2 = state.boot2.info.seconds;
-    }
-  });
-
-  afterAll(() => {
-    if (!state.env.kver || !existsSync(state.env.buildDir)) return;
-    writeJson(join(state.env.buildDir, 'timings.json'), { kver: state.env.kver, ...state.timings });
-    console.log(`e2e timings (s): ${JSON.stringify(state.timings)}`);
-  });
-
-  it('boots the Debian kernel and dumps its /proc/kallsyms (boot 1)', () => {
-    const b = boot1();
-    expect(b.done, 'results port complete').toBe(true);
-    expect(b.release).toBe(state.env.kver);
-    const ks = b.kallsymsDump!;
-    expect(ks.length).toBeGreaterThan(50000);
-    const parsed = ks.map(parseKallsymsLine);
-    expect(parsed.filter((k) => k === null).length, 'unparsable kallsyms lines').toBe(0);
-    expect(parsed.some((k) => k?.name === 'klpt_target_secret' && k.module === 'klpt_target')).toBe(true);
-  });
-
-  it('refuses every unconverted livepatch with "Unknown symbol" (the conversion is what makes them load)', () => {
-    const s = scenario(boot1(), 'raw');
-    const loads = insmods(s.lines);
-    const log = dmesg(s.lines);
-    for (const name of LIVEPATCHES.filter((n) => n !== 'klpt_exported')) {
-      const load = loads.find((l) => l.name === name);
-      expect(load, `insmod ${name}`).toBeDefined();
-      expect(load!.rc, `insmod ${name} must fail`).not.toBe(0);
-      const unresolved = unexportedUndefined(readElf(rawKo(name)));
-      expect(unresolved.size, `${name} has unexported undefined symbols`).toBeGreaterThan(0);
-      const reported = new Set(
-        log.map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1]).filter((x): x is string => !!x),
-      );
-      expect([...reported].sort()).toEqual([...unresolved].sort());
-    }
-  });
-
-  it('loads the exported-only livepatch (pv_ops calls) unconverted', () => {
-    checkExported(scenario(boot1(), 'exported').lines, 'raw', boot1());
-  });
-
-  it('converts the livepatches as part of `make` (kbuild/klp-convert.mk)', () => {
-    if (state.convertError) throw new Error(state.convertError);
-    const dir = join(state.env.buildDir, 'klp');
-    // klpt_target is not a livepatch: left alone.
-    expect(existsSync(join(dir, 'klpt_target.ko.unconverted'))).toBe(false);
-    expect(klpSymbols(readElf(klpKo('klpt_target')))).toEqual([]);
-    for (const name of LIVEPATCHES) {
-      expect(existsSync(join(dir, `${name}.ko.unconverted`)), `${name}.ko.unconverted`).toBe(true);
-      expect(existsSync(join(dir, `.${name}.ko.klp.cmd`)), `.${name}.ko.klp.cmd`).toBe(true);
-      const raw = readElf(rawKo(name));
-      const elf = converted(name);
-      expect(elf.modinfo()).toContain('livepatch=Y');
-      // Nothing the loader cannot resolve is left undefined...
-      expect([...unexportedUndefined(elf)], `${name}: unexported undefined symbols left`).toEqual([]);
-      // ...because each of them became a klp symbol.
-      const ksyms = klpSymbols(elf);
-      expect(new Set(ksyms.map((k) => k.name))).toEqual(unexportedUndefined(raw));
-      for (const k of ksyms) expect(k.shndx, `${name}: .klp.sym ${k.name} st_shndx`).toBe(SHN_LIVEPATCH);
-      if (ksyms.length > 0) checkKlpSections(elf);
-    }
-  });
-
-  it('keeps exported vmlinux symbols and pv_ops paravirt calls ordinary', () => {
-    const elf = converted('klpt_exported');
-    expect(klpSymbols(elf)).toEqual([]);
-    expect(elf.sections.filter((s) => s.name.startsWith('.klp.'))).toEqual([]);
-    // pv_ops relocations in loaded code, as in the raw module.
-    const pvRelocs = (e: LiteElf) =>
-      e.sections
-        .filter((s) => s.type === SHT_RELA && ((e.sections[s.info]?.flags ?? 0n) & SHF_ALLOC) !== 0n)
-        .flatMap((s) => e.relas(s).filter((r) => r.symbol.name === 'pv_ops').map((r) => `${s.name}+${r.offset}`));
-    expect(pvRelocs(elf).length).toBeGreaterThan(0);
-    expect(pvRelocs(elf)).toEqual(pvRelocs(readElf(rawKo('klpt_exported'))));
-    const pv = elf.symbols.find((s) => s.name === 'pv_ops');
-    expect(pv?.shndx).toBe(SHN_UNDEF);
-    checkExported(scenario(boot2(), 'exported').lines, 'klp', boot2());
-  });
-
-  it('resolves a unique unexported vmlinux function and data, from .text and .data, to the kallsyms addresses', () => {
-    const elf = converted('klpt_cmdline');
-    const secs = elf.sections.filter((s) => s.name.startsWith('.klp.rela.vmlinux.')).map((s) => s.name);
-    expect(secs).toContain('.klp.rela.vmlinux..data');
-    expect(secs.some((n) => n.startsWith('.klp.rela.vmlinux..text'))).toBe(true);
-    expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
-      'vmlinux.nr_processes,0',
-      'vmlinux.saved_command_line,0',
-    ]);
-
-    const b = boot2();
-    const s = scenario(b, 'cmdline');
-    expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
-    const ks = kallsyms(s.lines);
-    const seen = addrs(s.lines, 'klpt_cmdline');
-    for (const [label, sym] of [
-      ['saved_command_line', 'saved_command_line'],
-      ['data:saved_command_line', 'saved_command_line'],
-      ['nr_processes', 'nr_processes'],
-      ['data:nr_processes', 'nr_processes'],
-    ] as const) {
-      const k = kallsymsOf(ks, sym);
-      expect(k.length, `${sym} is unique in kallsyms`).toBe(1);
-      expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
-    }
-    const v = values(s.lines, 'klpt_cmdline');
-    expect(v.get('saved_command_line')).toBe(`[${b.bootCmdline}]`);
-    expect(Number(v.get('nr_processes'))).toBeGreaterThan(0);
-  });
-
-  it('patches /proc/cmdline; disabling and removing the livepatch restores it', () => {
-    const b = boot2();
-    const s = scenario(b, 'cmdline');
-    expect(cat(s.lines, 'before')).toEqual([b.bootCmdline]);
-    const patched = cat(s.lines, 'patched');
-    expect(patched).toHaveLength(1);
-    const m = patched[0]!.match(/^KLPT-PATCHED klpt_cmdline nr_processes=(\d+) cmdline=\[(.*)\]$/);
-    expect(m, patched[0]).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThan(0);
-    expect(m![2]).toBe(b.bootCmdline);
-    expect(s.lines).toContain('KLPT-LP klpt_cmdline enabled=1 transition=0');
-    const log = dmesg(s.lines);
-    expect(log).toContain("livepatch: 'klpt_cmdline': patching complete");
-    expect(log).toContain("livepatch: 'klpt_cmdline': unpatching complete");
-    expect(s.lines).toContain('KLPT-LP-DISABLE klpt_cmdline gone');
-    expect(cat(s.lines, 'disabled')).toEqual([b.bootCmdline]);
-    expect(s.lines).toContain('KLPT-RMMOD klpt_cmdline rc=0');
-    expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
-  });
-
-  it('resolves duplicated vmlinux statics by position (positions file or source annotations), each position to its own address', () => {
-    const s = scenario(boot2(), 'sympos');
-    const ks = kallsyms(s.lines);
-    const variants = chunks(s.lines, 'KLPT-VARIANT');
-    const chosen = new Map<string, Set<number>>();
-    for (const module of ['klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3']) {
-      const pos = positions(module);
-      const ksyms = klpSymbols(converted(module));
-      const lines = variants.get(module);
-      expect(lines, `${module} ran`).toBeDefined();
-      expect(insmods(lines!).find((l) => l.name === module)?.rc, `insmod ${module}`).toBe(0);
-      const seen = addrs(lines!, module);
-      const patched = cat(lines!, 'patched');
-      expect(patched).toHaveLength(1);
-      for (const [name, p] of Object.entries(pos)) {
-        const copies = kallsymsOf(ks, name);
-        expect(copies.length, `${name} appears at least twice in kallsyms`).toBeGreaterThanOrEqual(2);
-        expect(p.position).toBeGreaterThanOrEqual(1);
-        expect(ksyms).toContainEqual({ obj: 'vmlinux', name, pos: p.position, shndx: SHN_LIVEPATCH });
-        const want = hex(copies[p.position - 1]!.addr);
-        expect(hex(seen.get(name)), `${module}: ${name},${p.position}`).toBe(want);
-        expect(patched[0]).toContain(`${name}=${want}`);
-        if (!chosen.has(name)) chosen.set(name, new Set());
-        chosen.get(name)!.add(p.position);
-      }
-    }
-    // Between them, the modules use two different copies of every name.
-    for (const [name, set] of chosen) expect(set.size, name).toBe(2);
-    // The annotations are consumed: their sections are gone from the output.
-    expect(readElf(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
-    const annotated = converted('klpt_sympos3');
-    expect(annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name)).toEqual([]);
-  });
-
-  it("resolves another module's unexported symbols, with the livepatch loaded before or after it, across reloads", () => {
-    const elf = converted('klpt_modpatch');
-    const secs = elf.sections.filter((sec) => sec.name.startsWith('.klp.rela.')).map((sec) => sec.name);
-    expect(secs.length).toBeGreaterThan(0);
-    for (const n of secs) expect(n.startsWith('.klp.rela.klpt_target.'), n).toBe(true);
-    expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
-      `klpt_target.klpt_target_dup,${positions('klpt_modpatch').klpt_target_dup!.position}`,
-      'klpt_target.klpt_target_secret,0',
-    ]);
-
-    const s = scenario(boot2(), 'modpatch');
-    const steps = chunks(s.lines, 'KLPT-STEP');
-    const dupPos = positions('klpt_modpatch').klpt_target_dup!.position;
-    for (const name of ['patched', 'reloaded', 'late', 'late-reloaded']) {
-      const lines = steps.get(name);
-      expect(lines, `step ${name}`).toBeDefined();
-      const shown = cat(lines!, name);
-      expect(shown, `step ${name}: /proc/klpt_target`).toHaveLength(1);
-      const m = shown[0]!.match(/^KLPT-TARGET patched secret=(\d+) secret_addr=([0-9a-f]+) dup=(\d+) dup_addr=([0-9a-f]+)$/);
-      expect(m, `step ${name}: ${shown[0]}`).not.toBeNull();
-      const ks = kallsyms(lines!);
-      const secret = kallsymsOf(ks, 'klpt_target_secret', 'klpt_target');
-      const dups = kallsymsOf(ks, 'klpt_target_dup', 'klpt_target');
-      expect(secret).toHaveLength(1);
-      expect(dups).toHaveLength(2);
-      expect(m![2], `step ${name}: klpt_target_secret`).toBe(hex(secret[0]!.addr));
-      expect(m![1]).toBe('5555');
-      expect(m![4], `step ${name}: klpt_target_dup,${dupPos}`).toBe(hex(dups[dupPos - 1]!.addr));
-      // Position 2 is the copy in klpt_target_extra.c (linked second), value 2.
-      expect(m![3]).toBe(String(dupPos));
-    }
-    for (const name of ['original', 'disabled', 'late-disabled']) {
-      expect(cat(steps.get(name) ?? [], name), `step ${name}`).toEqual(['KLPT-TARGET original extra=2']);
-    }
-
-    const orders = chunks(s.lines, 'KLPT-ORDER');
-    const applying = (lines: string[]) =>
-      dmesg(lines).filter((l) => l === "livepatch: applying patch 'klpt_modpatch' to loading module 'klpt_target'").length;
-    for (const order of ['target-first', 'patch-first']) {
-      const lines = orders.get(order)!;
-      expect(lines, order).toBeDefined();
-      const [before, after] = splitAt(lines, `KLPT-RELOAD ${order}`);
-      expect(insmods(before).filter((l) => l.rc !== 0), `${order}: loads before the reload`).toEqual([]);
-      // Late relocation: the kernel applied the patch to the loading module.
-      expect(applying(before), `${order}: late relocations at first load`).toBe(order === 'patch-first' ? 1 : 0);
-      const refused = after.includes(`KLPT-RELOAD-REFUSED ${order}`);
-      if (!refused) {
-        // A kernel that clears klp relocations when the target goes away.
-        expect(insmods(after).filter((l) => l.rc !== 0)).toEqual([]);
-        expect(applying(after), `${order}: reload under the livepatch`).toBe(1);
-      } else {
-        // This kernel keeps the values of the first load in the livepatch's
-        // relocation targets and refuses the reload: only that refusal is
-        // accepted; then both come back fresh and must resolve right.
-        const [reload, retry] = splitAt(after, `KLPT-RELOAD-REFUSED ${order}`);
-        expect(insmods(reload).map((l) => l.rc)).not.toContain(0);
-        const log = dmesg(reload);
-        expect(log.some((l) => /^module: x86\/modules: Skipping invalid relocation target, existing value is nonzero for type \d+, /.test(l)), log.join('\n')).toBe(true);
-        expect(log).toContain("livepatch: patch 'klpt_modpatch' failed for module 'klpt_target', refusing to load module 'klpt_target'");
-        expect(insmods(retry).filter((l) => l.rc !== 0), `${order}: fresh reload`).toEqual([]);
-        expect(applying(retry)).toBe(order === 'patch-first' ? 1 : 0);
-        console.log(`e2e: ${state.env.kver} refuses to reload klpt_target under a loaded livepatch (no klp_clear_object_relocs); reloaded both instead (${order})`);
-      }
-    }
-  });
-
-  it('picks duplicated names by source file (a map made from the .ko by `klp-convert symbols`) and by type, each to its own address and value', () => {
-    // The generated map: both copies, with their files, in link order
-    // (klpt_target-y), which is the order the kernel counts them in.
-    const defs = compactMapDefinitions(state.targetMap ?? '(no map)', 'klpt_target', 'klpt_target_dup');
-    expect(defs.map((d) => d.file), `${state.targetMap}: klpt_target_dup`).toEqual(['klpt_target_main.c', 'klpt_target_extra.c']);
-
-    // vmlinux defines sysrq_handler twice: one function, one data object
-    // (the map for vmlinux is boot 1's kallsyms dump).
-    const dump = (boot1().kallsymsDump ?? []).map(parseKallsymsLine).filter((k): k is KallsymsLine => k !== null);
-    const sysrqMap = kallsymsOf(dump, 'sysrq_handler');
-    expect(sysrqMap.map((k) => symbolType(k.type)).sort(), 'sysrq_handler in kallsyms').toEqual(['func', 'object']);
-    const s = scenario(boot2(), 'byfile');
-    const variants = chunks(s.lines, 'KLPT-VARIANT');
-    const dupPositions: number[] = [];
-    const sysrqPositions: number[] = [];
-    for (const module of BYFILE) {
-      // The author gives a file or a type, never a position.
-      const hints = parseYaml(readFileSync(join(E2E_DIR, 'modules', `${module}.yaml`), 'utf8')) as Record<string, Hint>;
-      expect(Object.keys(hints).sort()).toEqual(['klpt_target_dup', 'sysrq_handler']);
-      for (const [name, h] of Object.entries(hints)) expect(h.position, `${module}.yaml: ${name}`).toBeUndefined();
-      const dupFile = hints.klpt_target_dup!.file!;
-      const dupPos = defs.findIndex((d) => d.file === dupFile) + 1;
-      expect(dupPos, `${module}: ${dupFile} in the map`).toBeGreaterThan(0);
-      const sysrqIndex = sysrqMap.findIndex((k) => symbolType(k.type) === hints.sysrq_handler!.type);
-      expect(sysrqIndex, `${module}: sysrq_handler of type ${hints.sysrq_handler!.type}`).toBeGreaterThanOrEqual(0);
-      dupPositions.push(dupPos);
-      sysrqPositions.push(sysrqIndex + 1);
-
-      // The converted module carries the positions the maps say.
-      expect(klpSymbols(converted(module)).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
-        `klpt_target.klpt_target_dup,${dupPos}`,
-        `vmlinux.sysrq_handler,${sysrqIndex + 1}`,
-      ]);
-
-      // The kernel resolves them to the copies meant.
-      const lines = variants.get(module);
-      expect(lines, `${module} ran`).toBeDefined();
-      expect(insmods(lines!).map((l) => `${l.name} rc=${l.rc}`)).toEqual(
-        ['klpt_target', module, module, 'klpt_target'].map((n) => `${n} rc=0`),
-      );
-      expect(lines!.filter((l) => /^KLPT-RMMOD \S+ rc=[1-9]/.test(l))).toEqual([]);
-      const sysrqSeen = lines!.map((l) => l.match(new RegExp(`KLPT-ADDR ${module} sysrq_handler=([0-9a-f]+)$`))?.[1]).filter((a) => a);
-      expect(sysrqSeen, `${module}: sysrq_handler printed at both loads`).toHaveLength(2);
-      const initialiser = dupInitialiser(dupFile);
-      const steps = chunks(lines!, 'KLPT-STEP');
-      for (const order of ['target-first', 'patch-first']) {
-        const stepLines = steps.get(order);
-        expect(stepLines, `${module}: step ${order}`).toBeDefined();
-        const shown = cat(stepLines!, order);
-        expect(shown, `${module} ${order}: /proc/klpt_target`).toHaveLength(1);
-        const m = shown[0]!.match(/^KLPT-TARGET (\S+) dup=(-?\d+) dup_addr=([0-9a-f]+)$/);
-        expect(m, `${module} ${order}: ${shown[0]}`).not.toBeNull();
-        expect(m![1]).toBe(module);
-        const dups = kallsymsOf(kallsyms(stepLines!), 'klpt_target_dup', 'klpt_target');
-        expect(dups, `${module} ${order}: klpt_target_dup in kallsyms`).toHaveLength(2);
-        expect(m![3], `${module} ${order}: klpt_target_dup,${dupPos} (${dupFile})`).toBe(hex(dups[dupPos - 1]!.addr));
-        expect(m![2], `${module} ${order}: value of the klpt_target_dup of ${dupFile}`).toBe(initialiser);
-        const sysrq = kallsymsOf(kallsyms(stepLines!), 'sysrq_handler');
-        expect(sysrq.map((k) => k.type), `${module} ${order}: sysrq_handler in kallsyms, as in the map`).toEqual(sysrqMap.map((k) => k.type));
-        for (const seen of sysrqSeen) {
-          expect(seen, `${module}: sysrq_handler,${sysrqIndex + 1} (${hints.sysrq_handler!.type})`).toBe(hex(sysrq[sysrqIndex]!.addr));
-        }
-      }
-      // Loaded before its target, the livepatch was applied as the target loaded.
-      const applying = (part: string[]) =>
-        dmesg(part).filter((l) => l === `livepatch: applying patch '${module}' to loading module 'klpt_target'`).length;
-      const [first, second] = splitAt(lines!, 'KLPT-STEP target-first');
-      expect(applying(first), `${module}: target first`).toBe(0);
-      expect(applying(splitAt(second, 'KLPT-STEP patch-first')[0]), `${module}: patch first`).toBe(1);
-    }
-    // Between them, the two modules use both copies of each name, and the
-    // two initialisers differ, so a wrong position cannot go unnoticed.
-    expect(dupPositions).toEqual([1, 2]);
-    expect([...sysrqPositions].sort()).toEqual([1, 2]);
-    expect(dupInitialiser('klpt_target_main.c')).not.toBe(dupInitialiser('klpt_target_extra.c'));
-  });
-
-  it('makes a vmlinux static key used with static_branch_unlikely() follow the key (__jump_table)', () => {
-    const elf = converted('klpt_keys');
-    const jt = elf.section('.klp.rela.vmlinux.__jump_table');
-    expect(jt, '.klp.rela.vmlinux.__jump_table').toBeDefined();
-    expect(elf.relas(jt!).map((r) => r.symbol.name)).toContain('.klp.sym.vmlinux.sched_schedstats,0');
-
-    const s = scenario(boot2(), 'keys');
-    expect(insmods(s.lines).find((l) => l.name === 'klpt_keys')?.rc).toBe(0);
-    const k = kallsymsOf(kallsyms(s.lines), 'sched_schedstats');
-    expect(k).toHaveLength(1);
-    expect(hex(addrs(s.lines, 'klpt_keys').get('sched_schedstats'))).toBe(hex(k[0]!.addr));
-    for (const v of ['0', '1']) {
-      const shown = cat(s.lines, `sysctl=${v}`);
-      expect(shown, `sysctl=${v}`).toHaveLength(2);
-      for (const line of shown) expect(line).toBe(`KLPT-PATCHED klpt_keys branch=${v} enabled=${v}`);
-    }
-  });
-
-  for (const variant of ['bundled', 'mismatched'] as const) {
-    it(`the ${variant} sample (${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) is converted for this kernel, loads and resolves like kallsyms`, () => {
-      const error = state.sampleErrors[variant];
-      if (error) throw new Error(error);
-      const plan = state.samples[variant];
-      if (!plan) throw new Error(`the ${variant} sample was not prepared (an earlier step failed)`);
-      // Made for this kernel: its own files; for another: remade for this one.
-      expect(plan.source, `${variant} sample made for ${plan.madeFor}`).toBe(plan.madeFor === state.env.kver ? 'bundled' : 'rebuilt');
-      if (variant === 'mismatched') expect(plan.source).toBe('rebuilt');
-      console.log(`e2e: ${variant} sample (made for ${plan.madeFor}) on ${state.env.kver}: ${plan.source}`);
-      const b = boot2();
-      const s = scenario(b, 'sample');
-      const lines = chunks(s.lines, 'KLPT-VARIANT').get(variant);
-      expect(lines, `sample variant ${variant} ran in the guest`).toBeDefined();
-      expect(insmods(lines!).find((l) => l.name === SAMPLE_MODULE)?.rc).toBe(0);
-      const ks = kallsyms(lines!);
-      const seen = addrs(lines!, SAMPLE_MODULE);
-      for (const label of ['saved_command_line', 'data:saved_command_line', 'nr_processes', 'data:nr_processes']) {
-        const k = kallsymsOf(ks, label.replace(/^data:/, ''));
-        expect(k).toHaveLength(1);
-        expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
-      }
-      expect(cat(lines!, 'patched')[0]).toMatch(/^KLPT-PATCHED klpt_cmdline nr_processes=\d+ cmdline=\[/);
-      expect(cat(lines!, 'removed')).toEqual([b.bootCmdline]);
-    });
+  function rawKo(name: string): string {
+    return join(state.env.buildDir, 'raw', `${name}.ko`);
+  }
+  function klpKo(name: string): string {
+    return join(state.env.buildDir, 'klp', `${name}.ko`);
+  }
+  function boot1(): BootResult {
+    if (!state.boot1) throw new Error('boot 1 did not run');
+    return state.boot1;
+  }
+  function boot2(): BootResult {
+    if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+    if (state.boot2Error || !state.boot2) throw new Error(`boot 2 failed: ${state.boot2Error ?? 'did not run'}`);
+    return state.boot2;
+  }
+  function converted(name: string): LiteElf {
+    if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+    return readElf(klpKo(name));
   }
 
-  it("fails `make` with klp-convert's message when a position is missing, leaving the module unconverted", async () => {
-    if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
-    const dir = join(state.env.buildDir, 'klp');
-    const r = await run(join(E2E_DIR, 'build.sh'), ['klp', 'KLP_POSITIONS_klpt_sympos1='], {
-      env: { KLP_SYMBOLS: state.klpSymbols! },
+  /** Names a module leaves undefined that vmlinux does not export. */
+  function unexportedUndefined(elf: LiteElf): Set<string> {
+    const exports = state.exports!;
+    return new Set(
+      elf.symbols.filter((s) => s.index > 0 && s.shndx === SHN_UNDEF && s.name !== '' && !exports.has(s.name)).map((s) => s.name),
+    );
+  }
+
+  describe.skipIf(!E2E_ENABLED)(`${L}: the kernel in qemu accepts what klp-convert writes`, () => {
+    beforeAll(async () => {
+      const env = state.env;
+      const missing = missingPrerequisites(env);
+      if (missing.length > 0) throw new Error(prerequisiteMessage(env, missing));
+      state.exports = readSymvers(join(env.kdir, 'Module.symvers'));
+      mkdirSync(env.buildDir, { recursive: true });
+      for (const d of ['raw', 'klp']) rmSync(join(env.buildDir, d), { recursive: true, force: true });
+      const b = env.buildDir;
+
+      // Build and boot 1: raw modules.
+      state.timings.buildRaw = (await step('build.sh', ['raw'], CELL_ENV)).seconds;
+      await step('mkinitramfs.sh', [join(b, 'initramfs-1.cpio.gz'), join(b, 'raw')], CELL_ENV);
+      await step('boot.sh', [join(b, 'initramfs-1.cpio.gz'), BOOT1, join(b, 'boot-1')], CELL_ENV);
+      state.boot1 = readBoot(join(b, 'boot-1'));
+      state.timings.boot1 = state.boot1.info.seconds;
+      state.timings.accel = state.boot1.info.accel;
+      const dump = state.boot1.kallsymsDump;
+      if (!dump || dump.length < 10000 || !state.boot1.done) {
+        throw new Error(
+          `boot 1 did not deliver a kallsyms dump (${dump?.length ?? 0} lines${state.boot1.dumpError ? `; ${state.boot1.dumpError}` : ''}); console:\n${tail(state.boot1.console, 25)}`,
+        );
+      }
+      state.kallsymsFile = join(b, 'kallsyms.txt');
+      writeFileSync(state.kallsymsFile, dump.join('\n') + '\n');
+
+      // Conversion through kbuild/klp-convert.mk (needs the CLI).
+      const help = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), '--help']);
+      if (help.code !== 0) {
+        state.convertError =
+          `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); build it with \`npm run build\`:\n` +
+          tail(help.stderr, 8);
+        return;
+      }
+      // A map of the target module as built, with its source files: the first
+      // map that describes klpt_target answers for it, so it comes before the
+      // kallsyms dump (which answers for vmlinux).
+      state.targetMap = join(b, 'klpt_target.klps');
+      const map = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'symbols', '--modules', rawKo('klpt_target'), '-o', state.targetMap]);
+      state.timings.mapTarget = map.seconds;
+      if (map.code !== 0) {
+        state.convertError = `klp-convert symbols on klpt_target.ko failed, exit ${map.code}:\n${tail(map.stderr, 20)}`;
+        return;
+      }
+      state.klpSymbols = `${state.targetMap} ${state.kallsymsFile}`;
+      const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols } });
+      state.timings.buildKlp = klp.seconds;
+      if (klp.code !== 0) {
+        state.convertError = `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
+        return;
+      }
+
+      // The bundled sample, converted with its bundled maps when it was made
+      // for this kernel, else remade for it (sample.ts); and a copy of it that
+      // claims another ABI, which must be remade: the day Debian moves on.
+      const sampleDir = join(b, 'sample-klp');
+      rmSync(sampleDir, { recursive: true, force: true });
+      const mismatched = mismatchedSampleCopy(SAMPLE_DIR, join(b, 'sample-mismatched'), MISMATCHED_KVER);
+      const inputs = {
+        kver: env.kver,
+        builtModule: rawKo(SAMPLE_MODULE),
+        kallsyms: state.kallsymsFile,
+        symvers: join(env.kdir, 'Module.symvers'),
+      };
+      for (const [variant, dir] of [['bundled', SAMPLE_DIR], ['mismatched', mismatched]] as const) {
+        try {
+          const plan = planSample(dir, inputs);
+          state.samples[variant] = plan;
+          mkdirSync(join(sampleDir, variant), { recursive: true });
+          const r = await run('node', [
+            join(REPO_DIR, 'bin/klp-convert.js'),
+            '--symbols', plan.symbols,
+            '--symvers', plan.symvers,
+            plan.module,
+            join(sampleDir, variant, `${SAMPLE_MODULE}.ko`),
+          ]);
+          if (r.code !== 0) state.sampleErrors[variant] = `klp-convert on the ${variant} sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
+        } catch (e) {
+          state.sampleErrors[variant] = (e as Error).message;
+        }
+      }
+
+      // Boot 2: converted modules (and the raw ones, for klpt_target).
+      try {
+        await step('mkinitramfs.sh', [join(b, 'initramfs-2.cpio.gz'), join(b, 'raw'), join(b, 'klp'), sampleDir], CELL_ENV);
+        await step('boot.sh', [join(b, 'initramfs-2.cpio.gz'), BOOT2, join(b, 'boot-2')], CELL_ENV);
+      } catch (e) {
+        state.boot2Error = (e as Error).message;
+      }
+      if (existsSync(join(b, 'boot-2', 'boot.json'))) {
+        state.boot2 = readBoot(join(b, 'boot-2'));
+        state.timings.boot2 = state.boot2.info.seconds;
+      }
     });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/klp-convert: error: .*symbol 'has_steal_clock' has \d+ definitions in vmlinux; its position is ambiguous/);
-    expect(r.stderr).toContain('klp-convert.mk: klp-convert failed for klpt_sympos1.ko (left unconverted)');
-    expect(readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted')))).toBe(true);
-    // With the positions back, make converts it again.
-    const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { KLP_SYMBOLS: state.klpSymbols! } });
-    expect(again.code, tail(again.stderr, 20)).toBe(0);
-    expect(klpSymbols(readElf(klpKo('klpt_sympos1'))).length).toBe(3);
+
+    afterAll(() => {
+      if (!state.env.kver || !existsSync(state.env.buildDir)) return;
+      writeJson(join(state.env.buildDir, 'timings.json'), { kver: state.env.kver, ...state.timings });
+      console.log(`e2e timings (s): ${JSON.stringify(state.timings)}`);
+    });
+
+    it(`${L}: boots the Debian kernel and dumps its /proc/kallsyms (boot 1)`, () => {
+      const b = boot1();
+      expect(b.done, 'results port complete').toBe(true);
+      expect(b.release).toBe(state.env.kver);
+      const ks = b.kallsymsDump!;
+      expect(ks.length).toBeGreaterThan(50000);
+      const parsed = ks.map(parseKallsymsLine);
+      expect(parsed.filter((k) => k === null).length, 'unparsable kallsyms lines').toBe(0);
+      expect(parsed.some((k) => k?.name === 'klpt_target_secret' && k.module === 'klpt_target')).toBe(true);
+    });
+
+    it(`${L}: refuses every unconverted livepatch with "Unknown symbol" (the conversion is what makes them load)`, () => {
+      const s = scenario(boot1(), 'raw');
+      const loads = insmods(s.lines);
+      const log = dmesg(s.lines);
+      for (const name of LIVEPATCHES.filter((n) => n !== 'klpt_exported')) {
+        const load = loads.find((l) => l.name === name);
+        expect(load, `insmod ${name}`).toBeDefined();
+        expect(load!.rc, `insmod ${name} must fail`).not.toBe(0);
+        const unresolved = unexportedUndefined(readElf(rawKo(name)));
+        expect(unresolved.size, `${name} has unexported undefined symbols`).toBeGreaterThan(0);
+        const reported = new Set(
+          log.map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1]).filter((x): x is string => !!x),
+        );
+        expect([...reported].sort()).toEqual([...unresolved].sort());
+      }
+    });
+
+    it(`${L}: loads the exported-only livepatch (pv_ops calls) unconverted`, () => {
+      checkExported(scenario(boot1(), 'exported').lines, 'raw', boot1());
+    });
+
+    it(`${L}: converts the livepatches as part of \`make\` (kbuild/klp-convert.mk)`, () => {
+      if (state.convertError) throw new Error(state.convertError);
+      const dir = join(state.env.buildDir, 'klp');
+      // klpt_target is not a livepatch: left alone.
+      expect(existsSync(join(dir, 'klpt_target.ko.unconverted'))).toBe(false);
+      expect(klpSymbols(readElf(klpKo('klpt_target')))).toEqual([]);
+      for (const name of LIVEPATCHES) {
+        expect(existsSync(join(dir, `${name}.ko.unconverted`)), `${name}.ko.unconverted`).toBe(true);
+        expect(existsSync(join(dir, `.${name}.ko.klp.cmd`)), `.${name}.ko.klp.cmd`).toBe(true);
+        const raw = readElf(rawKo(name));
+        const elf = converted(name);
+        expect(elf.modinfo()).toContain('livepatch=Y');
+        // Nothing the loader cannot resolve is left undefined...
+        expect([...unexportedUndefined(elf)], `${name}: unexported undefined symbols left`).toEqual([]);
+        // ...because each of them became a klp symbol.
+        const ksyms = klpSymbols(elf);
+        expect(new Set(ksyms.map((k) => k.name))).toEqual(unexportedUndefined(raw));
+        for (const k of ksyms) expect(k.shndx, `${name}: .klp.sym ${k.name} st_shndx`).toBe(SHN_LIVEPATCH);
+        if (ksyms.length > 0) checkKlpSections(elf);
+      }
+    });
+
+    it(`${L}: keeps exported vmlinux symbols and pv_ops paravirt calls ordinary`, () => {
+      const elf = converted('klpt_exported');
+      expect(klpSymbols(elf)).toEqual([]);
+      expect(elf.sections.filter((s) => s.name.startsWith('.klp.'))).toEqual([]);
+      // pv_ops relocations in loaded code, as in the raw module.
+      const pvRelocs = (e: LiteElf) =>
+        e.sections
+          .filter((s) => s.type === SHT_RELA && ((e.sections[s.info]?.flags ?? 0n) & SHF_ALLOC) !== 0n)
+          .flatMap((s) => e.relas(s).filter((r) => r.symbol.name === 'pv_ops').map((r) => `${s.name}+${r.offset}`));
+      expect(pvRelocs(elf).length).toBeGreaterThan(0);
+      expect(pvRelocs(elf)).toEqual(pvRelocs(readElf(rawKo('klpt_exported'))));
+      const pv = elf.symbols.find((s) => s.name === 'pv_ops');
+      expect(pv?.shndx).toBe(SHN_UNDEF);
+      checkExported(scenario(boot2(), 'exported').lines, 'klp', boot2());
+    });
+
+    it(`${L}: resolves a unique unexported vmlinux function and data, from .text and .data, to the kallsyms addresses`, () => {
+      const elf = converted('klpt_cmdline');
+      const secs = elf.sections.filter((s) => s.name.startsWith('.klp.rela.vmlinux.')).map((s) => s.name);
+      expect(secs).toContain('.klp.rela.vmlinux..data');
+      expect(secs.some((n) => n.startsWith('.klp.rela.vmlinux..text'))).toBe(true);
+      expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+        'vmlinux.nr_processes,0',
+        'vmlinux.saved_command_line,0',
+      ]);
+
+      const b = boot2();
+      const s = scenario(b, 'cmdline');
+      expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
+      const ks = kallsyms(s.lines);
+      const seen = addrs(s.lines, 'klpt_cmdline');
+      for (const [label, sym] of [
+        ['saved_command_line', 'saved_command_line'],
+        ['data:saved_command_line', 'saved_command_line'],
+        ['nr_processes', 'nr_processes'],
+        ['data:nr_processes', 'nr_processes'],
+      ] as const) {
+        const k = kallsymsOf(ks, sym);
+        expect(k.length, `${sym} is unique in kallsyms`).toBe(1);
+        expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
+      }
+      const v = values(s.lines, 'klpt_cmdline');
+      expect(v.get('saved_command_line')).toBe(`[${b.bootCmdline}]`);
+      expect(Number(v.get('nr_processes'))).toBeGreaterThan(0);
+    });
+
+    it(`${L}: patches /proc/cmdline; disabling and removing the livepatch restores it`, () => {
+      const b = boot2();
+      const s = scenario(b, 'cmdline');
+      expect(cat(s.lines, 'before')).toEqual([b.bootCmdline]);
+      const patched = cat(s.lines, 'patched');
+      expect(patched).toHaveLength(1);
+      const m = patched[0]!.match(/^KLPT-PATCHED klpt_cmdline nr_processes=(\d+) cmdline=\[(.*)\]$/);
+      expect(m, patched[0]).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(0);
+      expect(m![2]).toBe(b.bootCmdline);
+      expect(s.lines).toContain('KLPT-LP klpt_cmdline enabled=1 transition=0');
+      const log = dmesg(s.lines);
+      expect(log).toContain("livepatch: 'klpt_cmdline': patching complete");
+      expect(log).toContain("livepatch: 'klpt_cmdline': unpatching complete");
+      expect(s.lines).toContain('KLPT-LP-DISABLE klpt_cmdline gone');
+      expect(cat(s.lines, 'disabled')).toEqual([b.bootCmdline]);
+      expect(s.lines).toContain('KLPT-RMMOD klpt_cmdline rc=0');
+      expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
+    });
+
+    it(`${L}: resolves duplicated vmlinux statics by position (positions file or source annotations), each position to its own address`, () => {
+      const s = scenario(boot2(), 'sympos');
+      const ks = kallsyms(s.lines);
+      const variants = chunks(s.lines, 'KLPT-VARIANT');
+      const chosen = new Map<string, Set<number>>();
+      for (const module of ['klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3']) {
+        const pos = positions(module);
+        const ksyms = klpSymbols(converted(module));
+        const lines = variants.get(module);
+        expect(lines, `${module} ran`).toBeDefined();
+        expect(insmods(lines!).find((l) => l.name === module)?.rc, `insmod ${module}`).toBe(0);
+        const seen = addrs(lines!, module);
+        const patched = cat(lines!, 'patched');
+        expect(patched).toHaveLength(1);
+        for (const [name, p] of Object.entries(pos)) {
+          const copies = kallsymsOf(ks, name);
+          expect(copies.length, `${name} appears at least twice in kallsyms`).toBeGreaterThanOrEqual(2);
+          expect(p.position).toBeGreaterThanOrEqual(1);
+          expect(ksyms).toContainEqual({ obj: 'vmlinux', name, pos: p.position, shndx: SHN_LIVEPATCH });
+          const want = hex(copies[p.position - 1]!.addr);
+          expect(hex(seen.get(name)), `${module}: ${name},${p.position}`).toBe(want);
+          expect(patched[0]).toContain(`${name}=${want}`);
+          if (!chosen.has(name)) chosen.set(name, new Set());
+          chosen.get(name)!.add(p.position);
+        }
+      }
+      // Between them, the modules use two different copies of every name.
+      for (const [name, set] of chosen) expect(set.size, name).toBe(2);
+      // The annotations are consumed: their sections are gone from the output.
+      expect(readElf(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
+      const annotated = converted('klpt_sympos3');
+      expect(annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name)).toEqual([]);
+    });
+
+    it(`${L}: resolves another module's unexported symbols, with the livepatch loaded before or after it, across reloads`, () => {
+      const elf = converted('klpt_modpatch');
+      const secs = elf.sections.filter((sec) => sec.name.startsWith('.klp.rela.')).map((sec) => sec.name);
+      expect(secs.length).toBeGreaterThan(0);
+      for (const n of secs) expect(n.startsWith('.klp.rela.klpt_target.'), n).toBe(true);
+      expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+        `klpt_target.klpt_target_dup,${positions('klpt_modpatch').klpt_target_dup!.position}`,
+        'klpt_target.klpt_target_secret,0',
+      ]);
+
+      const s = scenario(boot2(), 'modpatch');
+      const steps = chunks(s.lines, 'KLPT-STEP');
+      const dupPos = positions('klpt_modpatch').klpt_target_dup!.position;
+      for (const name of ['patched', 'reloaded', 'late', 'late-reloaded']) {
+        const lines = steps.get(name);
+        expect(lines, `step ${name}`).toBeDefined();
+        const shown = cat(lines!, name);
+        expect(shown, `step ${name}: /proc/klpt_target`).toHaveLength(1);
+        const m = shown[0]!.match(/^KLPT-TARGET patched secret=(\d+) secret_addr=([0-9a-f]+) dup=(\d+) dup_addr=([0-9a-f]+)$/);
+        expect(m, `step ${name}: ${shown[0]}`).not.toBeNull();
+        const ks = kallsyms(lines!);
+        const secret = kallsymsOf(ks, 'klpt_target_secret', 'klpt_target');
+        const dups = kallsymsOf(ks, 'klpt_target_dup', 'klpt_target');
+        expect(secret).toHaveLength(1);
+        expect(dups).toHaveLength(2);
+        expect(m![2], `step ${name}: klpt_target_secret`).toBe(hex(secret[0]!.addr));
+        expect(m![1]).toBe('5555');
+        expect(m![4], `step ${name}: klpt_target_dup,${dupPos}`).toBe(hex(dups[dupPos - 1]!.addr));
+        // Position 2 is the copy in klpt_target_extra.c (linked second), value 2.
+        expect(m![3]).toBe(String(dupPos));
+      }
+      for (const name of ['original', 'disabled', 'late-disabled']) {
+        expect(cat(steps.get(name) ?? [], name), `step ${name}`).toEqual(['KLPT-TARGET original extra=2']);
+      }
+
+      const orders = chunks(s.lines, 'KLPT-ORDER');
+      const applying = (lines: string[]) =>
+        dmesg(lines).filter((l) => l === "livepatch: applying patch 'klpt_modpatch' to loading module 'klpt_target'").length;
+      for (const order of ['target-first', 'patch-first']) {
+        const lines = orders.get(order)!;
+        expect(lines, order).toBeDefined();
+        const [before, after] = splitAt(lines, `KLPT-RELOAD ${order}`);
+        expect(insmods(before).filter((l) => l.rc !== 0), `${order}: loads before the reload`).toEqual([]);
+        // Late relocation: the kernel applied the patch to the loading module.
+        expect(applying(before), `${order}: late relocations at first load`).toBe(order === 'patch-first' ? 1 : 0);
+        const refused = after.includes(`KLPT-RELOAD-REFUSED ${order}`);
+        // Each kernel's real behaviour, asserted: since 6.4 the livepatch
+        // core clears a livepatch's relocations to a module that goes away
+        // (klp_clear_object_relocs), so the reload works; before, the x86
+        // loader finds the old values still there and refuses.
+        const expected = profile.reload;
+        expect(refused ? 'refused' : 'works', `${order}: reload of klpt_target under the loaded livepatch on ${state.env.kver}`).toBe(expected);
+        if (!refused) {
+          expect(insmods(after).filter((l) => l.rc !== 0)).toEqual([]);
+          expect(applying(after), `${order}: reload under the livepatch`).toBe(1);
+        } else {
+          // The kernel kept the values of the first load in the livepatch's
+          // relocation targets and refused the reload; then both come back
+          // fresh and must resolve right.
+          const [reload, retry] = splitAt(after, `KLPT-RELOAD-REFUSED ${order}`);
+          expect(insmods(reload).map((l) => l.rc)).not.toContain(0);
+          const log = dmesg(reload);
+          if (profile.refusalLog) expect(log.some((l) => profile.refusalLog!.test(l)), log.join('\n')).toBe(true);
+          expect(log).toContain("livepatch: patch 'klpt_modpatch' failed for module 'klpt_target', refusing to load module 'klpt_target'");
+          expect(insmods(retry).filter((l) => l.rc !== 0), `${order}: fresh reload`).toEqual([]);
+          expect(applying(retry)).toBe(order === 'patch-first' ? 1 : 0);
+        }
+      }
+    });
+
+    it(`${L}: picks duplicated names by source file (a map made from the .ko by \`klp-convert symbols\`) and by type, each to its own address and value`, () => {
+      // The generated map: both copies, with their files, in link order
+      // (klpt_target-y), which is the order the kernel counts them in.
+      const defs = compactMapDefinitions(state.targetMap ?? '(no map)', 'klpt_target', 'klpt_target_dup');
+      expect(defs.map((d) => d.file), `${state.targetMap}: klpt_target_dup`).toEqual(['klpt_target_main.c', 'klpt_target_extra.c']);
+
+      // vmlinux defines sysrq_handler twice: one function, one data object
+      // (the map for vmlinux is boot 1's kallsyms dump).
+      const dump = (boot1().kallsymsDump ?? []).map(parseKallsymsLine).filter((k): k is KallsymsLine => k !== null);
+      const sysrqMap = kallsymsOf(dump, 'sysrq_handler');
+      expect(sysrqMap.map((k) => symbolType(k.type)).sort(), 'sysrq_handler in kallsyms').toEqual(['func', 'object']);
+      const s = scenario(boot2(), 'byfile');
+      const variants = chunks(s.lines, 'KLPT-VARIANT');
+      const dupPositions: number[] = [];
+      const sysrqPositions: number[] = [];
+      for (const module of BYFILE) {
+        // The author gives a file or a type, never a position.
+        const hints = parseYaml(readFileSync(join(E2E_DIR, 'modules', `${module}.yaml`), 'utf8')) as Record<string, Hint>;
+        expect(Object.keys(hints).sort()).toEqual(['klpt_target_dup', 'sysrq_handler']);
+        for (const [name, h] of Object.entries(hints)) expect(h.position, `${module}.yaml: ${name}`).toBeUndefined();
+        const dupFile = hints.klpt_target_dup!.file!;
+        const dupPos = defs.findIndex((d) => d.file === dupFile) + 1;
+        expect(dupPos, `${module}: ${dupFile} in the map`).toBeGreaterThan(0);
+        const sysrqIndex = sysrqMap.findIndex((k) => symbolType(k.type) === hints.sysrq_handler!.type);
+        expect(sysrqIndex, `${module}: sysrq_handler of type ${hints.sysrq_handler!.type}`).toBeGreaterThanOrEqual(0);
+        dupPositions.push(dupPos);
+        sysrqPositions.push(sysrqIndex + 1);
+
+        // The converted module carries the positions the maps say.
+        expect(klpSymbols(converted(module)).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+          `klpt_target.klpt_target_dup,${dupPos}`,
+          `vmlinux.sysrq_handler,${sysrqIndex + 1}`,
+        ]);
+
+        // The kernel resolves them to the copies meant.
+        const lines = variants.get(module);
+        expect(lines, `${module} ran`).toBeDefined();
+        expect(insmods(lines!).map((l) => `${l.name} rc=${l.rc}`)).toEqual(
+          ['klpt_target', module, module, 'klpt_target'].map((n) => `${n} rc=0`),
+        );
+        expect(lines!.filter((l) => /^KLPT-RMMOD \S+ rc=[1-9]/.test(l))).toEqual([]);
+        const sysrqSeen = lines!.map((l) => l.match(new RegExp(`KLPT-ADDR ${module} sysrq_handler=([0-9a-f]+)$`))?.[1]).filter((a) => a);
+        expect(sysrqSeen, `${module}: sysrq_handler printed at both loads`).toHaveLength(2);
+        const initialiser = dupInitialiser(dupFile);
+        const steps = chunks(lines!, 'KLPT-STEP');
+        for (const order of ['target-first', 'patch-first']) {
+          const stepLines = steps.get(order);
+          expect(stepLines, `${module}: step ${order}`).toBeDefined();
+          const shown = cat(stepLines!, order);
+          expect(shown, `${module} ${order}: /proc/klpt_target`).toHaveLength(1);
+          const m = shown[0]!.match(/^KLPT-TARGET (\S+) dup=(-?\d+) dup_addr=([0-9a-f]+)$/);
+          expect(m, `${module} ${order}: ${shown[0]}`).not.toBeNull();
+          expect(m![1]).toBe(module);
+          const dups = kallsymsOf(kallsyms(stepLines!), 'klpt_target_dup', 'klpt_target');
+          expect(dups, `${module} ${order}: klpt_target_dup in kallsyms`).toHaveLength(2);
+          expect(m![3], `${module} ${order}: klpt_target_dup,${dupPos} (${dupFile})`).toBe(hex(dups[dupPos - 1]!.addr));
+          expect(m![2], `${module} ${order}: value of the klpt_target_dup of ${dupFile}`).toBe(initialiser);
+          const sysrq = kallsymsOf(kallsyms(stepLines!), 'sysrq_handler');
+          expect(sysrq.map((k) => k.type), `${module} ${order}: sysrq_handler in kallsyms, as in the map`).toEqual(sysrqMap.map((k) => k.type));
+          for (const seen of sysrqSeen) {
+            expect(seen, `${module}: sysrq_handler,${sysrqIndex + 1} (${hints.sysrq_handler!.type})`).toBe(hex(sysrq[sysrqIndex]!.addr));
+          }
+        }
+        // Loaded before its target, the livepatch was applied as the target loaded.
+        const applying = (part: string[]) =>
+          dmesg(part).filter((l) => l === `livepatch: applying patch '${module}' to loading module 'klpt_target'`).length;
+        const [first, second] = splitAt(lines!, 'KLPT-STEP target-first');
+        expect(applying(first), `${module}: target first`).toBe(0);
+        expect(applying(splitAt(second, 'KLPT-STEP patch-first')[0]), `${module}: patch first`).toBe(1);
+      }
+      // Between them, the two modules use both copies of each name, and the
+      // two initialisers differ, so a wrong position cannot go unnoticed.
+      expect(dupPositions).toEqual([1, 2]);
+      expect([...sysrqPositions].sort()).toEqual([1, 2]);
+      expect(dupInitialiser('klpt_target_main.c')).not.toBe(dupInitialiser('klpt_target_extra.c'));
+    });
+
+    it(`${L}: makes a vmlinux static key used with static_branch_unlikely() follow the key (__jump_table)`, () => {
+      const elf = converted('klpt_keys');
+      const jt = elf.section('.klp.rela.vmlinux.__jump_table');
+      expect(jt, '.klp.rela.vmlinux.__jump_table').toBeDefined();
+      expect(elf.relas(jt!).map((r) => r.symbol.name)).toContain('.klp.sym.vmlinux.sched_schedstats,0');
+
+      const s = scenario(boot2(), 'keys');
+      expect(insmods(s.lines).find((l) => l.name === 'klpt_keys')?.rc).toBe(0);
+      const k = kallsymsOf(kallsyms(s.lines), 'sched_schedstats');
+      expect(k).toHaveLength(1);
+      expect(hex(addrs(s.lines, 'klpt_keys').get('sched_schedstats'))).toBe(hex(k[0]!.addr));
+      for (const v of ['0', '1']) {
+        const shown = cat(s.lines, `sysctl=${v}`);
+        expect(shown, `sysctl=${v}`).toHaveLength(2);
+        for (const line of shown) expect(line).toBe(`KLPT-PATCHED klpt_keys branch=${v} enabled=${v}`);
+      }
+    });
+
+    for (const variant of ['bundled', 'mismatched'] as const) {
+      it(`${L}: the ${variant} sample (${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) is converted for this kernel, loads and resolves like kallsyms`, () => {
+        const error = state.sampleErrors[variant];
+        if (error) throw new Error(error);
+        const plan = state.samples[variant];
+        if (!plan) throw new Error(`the ${variant} sample was not prepared (an earlier step failed)`);
+        // Made for this kernel: its own files; for another: remade for this one.
+        expect(plan.source, `${variant} sample made for ${plan.madeFor}`).toBe(plan.madeFor === state.env.kver ? 'bundled' : 'rebuilt');
+        if (variant === 'mismatched') expect(plan.source).toBe('rebuilt');
+        console.log(`e2e: ${variant} sample (made for ${plan.madeFor}) on ${state.env.kver}: ${plan.source}`);
+        const b = boot2();
+        const s = scenario(b, 'sample');
+        const lines = chunks(s.lines, 'KLPT-VARIANT').get(variant);
+        expect(lines, `sample variant ${variant} ran in the guest`).toBeDefined();
+        expect(insmods(lines!).find((l) => l.name === SAMPLE_MODULE)?.rc).toBe(0);
+        const ks = kallsyms(lines!);
+        const seen = addrs(lines!, SAMPLE_MODULE);
+        for (const label of ['saved_command_line', 'data:saved_command_line', 'nr_processes', 'data:nr_processes']) {
+          const k = kallsymsOf(ks, label.replace(/^data:/, ''));
+          expect(k).toHaveLength(1);
+          expect(hex(seen.get(label)), label).toBe(hex(k[0]!.addr));
+        }
+        expect(cat(lines!, 'patched')[0]).toMatch(/^KLPT-PATCHED klpt_cmdline nr_processes=\d+ cmdline=\[/);
+        expect(cat(lines!, 'removed')).toEqual([b.bootCmdline]);
+      });
+    }
+
+    it(`${L}: fails \`make\` with klp-convert's message when a position is missing, leaving the module unconverted`, async () => {
+      if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+      const dir = join(state.env.buildDir, 'klp');
+      const r = await run(join(E2E_DIR, 'build.sh'), ['klp', 'KLP_POSITIONS_klpt_sympos1='], {
+        env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! },
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/klp-convert: error: .*symbol 'has_steal_clock' has \d+ definitions in vmlinux; its position is ambiguous/);
+      expect(r.stderr).toContain('klp-convert.mk: klp-convert failed for klpt_sympos1.ko (left unconverted)');
+      expect(readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted')))).toBe(true);
+      // With the positions back, make converts it again.
+      const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! } });
+      expect(again.code, tail(again.stderr, 20)).toBe(0);
+      expect(klpSymbols(readElf(klpKo('klpt_sympos1'))).length).toBe(3);
+    });
   });
-});
+}
+
+for (const cell of selectedCells()) cellSuite(cell);
 
 /** The lines before and after the first line equal to marker. */
 function splitAt(lines: string[], marker: string): [string[], string[]] {

@@ -8,15 +8,19 @@
 #                                       under qemu (no module loaded)
 #   Module.symvers.gz                   the headers package's Module.symvers
 #   PROVENANCE.md                       how they were made (written here)
-# Needs test/e2e/setup.sh first (as root).  KVER pins the kernel ABI.
+# Needs test/e2e/setup.sh first (as root; KERNELS=x86_64-6.1 is enough).
+# KVER pins the kernel ABI (at setup).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
-set_kver_paths "$(resolve_kver)"
+# The sample is for x86_64 6.1 (the README's demo).
+CELL=x86_64-6.1
+current_cell
 out=${1:-$REPO_DIR/symbols-maps/sample}
 work=$BUILD_DIR/sample
 mkdir -p "$out" "$work"
 
+export CELL
 "$E2E_DIR/build.sh" raw
 "$E2E_DIR/mkinitramfs.sh" "$work/initramfs.cpio.gz"
 "$E2E_DIR/boot.sh" "$work/initramfs.cpio.gz" kallsyms "$work/boot"
@@ -32,7 +36,7 @@ gzip -9n < "$work/kallsyms.txt" > "$out/kallsyms-$KVER.txt.gz"
 gzip -9n < "$KDIR/Module.symvers" > "$out/Module.symvers.gz"
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
-image_deb=$(ls -t "$CACHE_DIR/debs/linux-image-$KVER-unsigned_"*.deb 2>/dev/null | head -n 1)
+image_deb=$(ls -t "$CELL_CACHE/debs/linux-image-$KVER-unsigned_"*.deb 2>/dev/null | head -n 1)
 image_ver=$(dpkg-deb -f "$image_deb" Version 2>/dev/null || echo unknown)
 gcc_ver=$(gcc --version | head -n 1)
 undef=$(nm -u "$out/$name.ko" | awk '{print $2}' | tr '\n' ' ')

@@ -1,6 +1,6 @@
 #!/bin/bash
-# mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir>]]]
-# A tiny initramfs of our own: busybox-static, /init, the scenario scripts,
+# CELL=<cell> mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir>]]]
+# A tiny initramfs of our own: the cell's static busybox, /init, the scenario scripts,
 # and the modules (raw ones in /modules/raw, converted ones in /modules/klp,
 # the converted samples in /modules/sample/<variant>/).  A directory that is
 # not given, or given but empty, adds nothing: optional inputs never break a
@@ -14,8 +14,11 @@ out=${1:?usage: mkinitramfs.sh <out.cpio.gz> [raw dir] [klp dir]}
 raw=${2:-}
 klp=${3:-}
 sample=${4:-}
-busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-file -L "$busybox" 2>/dev/null | grep -q 'dynamically linked' && die "$busybox is dynamically linked; install busybox-static"
+current_cell
+busybox=$BUSYBOX
+[ -x "$busybox" ] || die "$CELL: no busybox $busybox (run test/e2e/setup.sh as root)"
+# The archive is written by the host's busybox (cpio is not installed).
+host_busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/klpt-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -40,6 +43,6 @@ copy_modules "$klp" "$root/modules/klp"
 copy_modules "$sample" "$root/modules/sample"
 
 mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) |
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | "$host_busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
 	gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
