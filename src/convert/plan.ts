@@ -1,4 +1,4 @@
-import { type ElfFile, type ElfSymbol, type Relocation, type Section, EM, SHF, SHT, STB } from '../elf/index.js';
+import { type ElfFile, type ElfSymbol, type Relocation, type Section, SHF, SHT, STB } from '../elf/index.js';
 import { type Annotation, readAnnotations } from './annotations.js';
 import { type Diagnostics, hex } from './diagnostics.js';
 import {
@@ -10,6 +10,7 @@ import {
   parseKlpSymRelaName,
   symbolNameProblem,
 } from './naming.js';
+import { archRelocationRule } from './arch-rules.js';
 import { isInitSection, specialSectionRule } from './special-sections.js';
 import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
 import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
@@ -459,20 +460,12 @@ function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): b
         continue;
       }
     }
-    if (elf.machine === EM.PPC64 && ref.relocation.type === 10 /* R_PPC64_REL24 */ && !nopFollows(elf, target, ref.relocation)) {
-      diags.error(`${at}: call to '${c.name}' (R_PPC64_REL24) is not followed by a nop; the kernel needs one to restore r2 after calling through a livepatch stub`, [
-        'the call must be a global-entry call: do not make the callee visible as a local function',
-      ]);
+    const archRule = archRelocationRule(elf.machine, ref.relocation.type);
+    const problem = archRule?.check(target, Number(ref.relocation.offset), elf.littleEndian, c.name);
+    if (problem) {
+      diags.error(`${at}: ${problem.reason}`, [`remedy: ${problem.remedy}`]);
       ok = false;
     }
   }
   return ok;
-}
-
-/** ppc64: the instruction after a REL24 call must be `nop` (ori 0,0,0) for the loader to patch in the TOC restore. */
-function nopFollows(elf: ElfFile, target: Section, r: Relocation): boolean {
-  const at = Number(r.offset) + 4;
-  if (target.type === SHT.NOBITS || at + 4 > target.data.length) return false;
-  const v = new DataView(target.data.buffer, target.data.byteOffset, target.data.byteLength).getUint32(at, elf.littleEndian);
-  return v === 0x60000000;
 }

@@ -1,4 +1,5 @@
 import { type ElfFile, SHF, SHN, SHT } from '../elf/index.js';
+import { archRelocationRule } from './arch-rules.js';
 import { hex } from './diagnostics.js';
 import { klpRelaObject, parseKlpSymbolName } from './naming.js';
 
@@ -35,6 +36,9 @@ export function checkLivepatchElf(elf: ElfFile): string[] {
       const parsed = parseKlpSymbolName(sym.name);
       if (!parsed) problems.push(`${where}: symbol '${sym.name}' is not .klp.sym.<object>.<name>,<position>`);
       else if (obj !== 'vmlinux' && parsed.object === 'vmlinux') problems.push(`${where}: vmlinux symbol '${sym.name}' in a module-specific klp section`);
+      const target = s.infoSection;
+      const problem = target && archRelocationRule(elf.machine, r.type)?.check(target, Number(r.offset), elf.littleEndian, sym.name);
+      if (problem) problems.push(`${where}: ${problem.reason}`);
     }
   }
   for (const sym of elf.symbols) {
