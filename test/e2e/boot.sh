@@ -25,7 +25,7 @@ qemu=$(command -v "$CELL_QEMU") || die "$CELL_QEMU not found (run test/e2e/setup
 mkdir -p "$outdir"
 rm -f "$outdir/console.log" "$outdir/results.log" "$outdir/boot.json"
 CELL_ACCEL=tcg
-cell_qemu_args "$initrd" "klpt.script=$scenarios klpt.out=$CELL_RESULTS" "$outdir/console.log" "$outdir/results.log"
+cell_qemu_args "$initrd" "klpt.script=$scenarios klpt.port=$CELL_PORT" "$outdir/console.log" "$outdir/results.log"
 limit=${KLP_E2E_TIMEOUT:-180}
 start=$(date +%s.%N)
 set +e

@@ -54,30 +54,35 @@ function cstr(buf: Buffer, at: number): string {
   return buf.toString('latin1', at, end < 0 ? buf.length : end);
 }
 
-/** Read the sections, symbols and relocations of an x86_64 .ko. */
+/** Read the sections, symbols and relocations of a 64-bit .ko (x86_64, ppc64le: little-endian; s390x: big-endian). */
 export function readElf(file: string): LiteElf {
   const buf = readFileSync(file);
-  if (buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) {
-    throw new Error(`${file}: not an ELF64 little-endian file`);
+  if (buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || (buf[5] !== 1 && buf[5] !== 2)) {
+    throw new Error(`${file}: not an ELF64 file`);
   }
-  const shoff = Number(buf.readBigUInt64LE(0x28));
-  const shentsize = buf.readUInt16LE(0x3a);
-  const shnum = buf.readUInt16LE(0x3c);
-  const shstrndx = buf.readUInt16LE(0x3e);
+  const le = buf[5] === 1;
+  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const u64 = (o: number) => (le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o));
+  const i64 = (o: number) => (le ? buf.readBigInt64LE(o) : buf.readBigInt64BE(o));
+  const shoff = Number(u64(0x28));
+  const shentsize = u16(0x3a);
+  const shnum = u16(0x3c);
+  const shstrndx = u16(0x3e);
   const raw: Omit<LiteSection, 'name'>[] = [];
   const nameOffs: number[] = [];
   for (let i = 0; i < shnum; i++) {
     const o = shoff + i * shentsize;
-    nameOffs.push(buf.readUInt32LE(o));
+    nameOffs.push(u32(o));
     raw.push({
       index: i,
-      type: buf.readUInt32LE(o + 4),
-      flags: buf.readBigUInt64LE(o + 8),
-      offset: Number(buf.readBigUInt64LE(o + 24)),
-      size: Number(buf.readBigUInt64LE(o + 32)),
-      link: buf.readUInt32LE(o + 40),
-      info: buf.readUInt32LE(o + 44),
-      entsize: Number(buf.readBigUInt64LE(o + 56)),
+      type: u32(o + 4),
+      flags: u64(o + 8),
+      offset: Number(u64(o + 24)),
+      size: Number(u64(o + 32)),
+      link: u32(o + 40),
+      info: u32(o + 44),
+      entsize: Number(u64(o + 56)),
     });
   }
   const shstr = raw[shstrndx];
@@ -93,11 +98,11 @@ export function readElf(file: string): LiteElf {
     const info = buf[o + 4]!;
     symbols.push({
       index: i,
-      name: cstr(buf, strtab.offset + buf.readUInt32LE(o)),
+      name: cstr(buf, strtab.offset + u32(o)),
       bind: info >> 4,
       type: info & 0xf,
-      shndx: buf.readUInt16LE(o + 6),
-      value: buf.readBigUInt64LE(o + 8),
+      shndx: u16(o + 6),
+      value: u64(o + 8),
     });
   }
   const byName = new Map(sections.map((s) => [s.name, s]));
@@ -110,10 +115,10 @@ export function readElf(file: string): LiteElf {
       const out: LiteRela[] = [];
       for (let i = 0; i < sec.size / 24; i++) {
         const o = sec.offset + i * 24;
-        const info = buf.readBigUInt64LE(o + 8);
+        const info = u64(o + 8);
         const symbol = symbols[Number(info >> 32n)];
         if (!symbol) throw new Error(`${file}: ${sec.name}: relocation ${i} has a bad symbol index`);
-        out.push({ offset: buf.readBigUInt64LE(o), type: Number(info & 0xffffffffn), symbol, addend: buf.readBigInt64LE(o + 16) });
+        out.push({ offset: u64(o), type: Number(info & 0xffffffffn), symbol, addend: i64(o + 16) });
       }
       return out;
     },

@@ -13,7 +13,7 @@ export const REPO_DIR = resolve(E2E_DIR, '../..');
 export const E2E_ENABLED = process.env.KLP_E2E !== '0';
 
 /** The cells of the matrix (lib/common.sh lists the same). */
-export const ALL_CELLS = ['x86_64-6.1', 'x86_64-6.12'] as const;
+export const ALL_CELLS = ['x86_64-6.1', 'x86_64-6.12', 'ppc64le-6.1', 's390x-6.1'] as const;
 export type CellId = (typeof ALL_CELLS)[number];
 
 /** The cells $KERNELS names (spaces or commas), else all; an unknown name throws. */

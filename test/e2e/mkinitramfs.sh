@@ -1,8 +1,9 @@
 #!/bin/bash
-# CELL=<cell> mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir>]]]
+# CELL=<cell> mkinitramfs.sh <out.cpio.gz> [<raw modules dir> [<converted modules dir> [<sample dir> [<extra dir>]]]]
 # A tiny initramfs of our own: the cell's static busybox, /init, the scenario scripts,
 # and the modules (raw ones in /modules/raw, converted ones in /modules/klp,
-# the converted samples in /modules/sample/<variant>/).  A directory that is
+# the converted samples in /modules/sample/<variant>/, and modules made
+# for one architecture's checks in /modules/extra/).  A directory that is
 # not given, or given but empty, adds nothing: optional inputs never break a
 # boot (the scenarios report what they miss).
 # Archived with `busybox cpio` (newc, owned by root), since cpio is not
@@ -14,6 +15,7 @@ out=${1:?usage: mkinitramfs.sh <out.cpio.gz> [raw dir] [klp dir]}
 raw=${2:-}
 klp=${3:-}
 sample=${4:-}
+extra=${5:-}
 current_cell
 busybox=$BUSYBOX
 [ -x "$busybox" ] || die "$CELL: no busybox $busybox (run test/e2e/setup.sh as root)"
@@ -41,6 +43,7 @@ copy_modules() {
 copy_modules "$raw" "$root/modules/raw"
 copy_modules "$klp" "$root/modules/klp"
 copy_modules "$sample" "$root/modules/sample"
+copy_modules "$extra" "$root/modules/extra"
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | "$host_busybox" cpio -o -H newc -R 0:0 2>/dev/null) |

@@ -8,8 +8,8 @@ CELL_ARCH=x86_64
 CELL_KARCH=x86
 CELL_CROSS=
 CELL_CONSOLE=ttyS0
-# The results port: a second 16550 UART.
-CELL_RESULTS=/dev/ttyS1
+# The results port (klpt.port= of guest/init): a second 16550 UART.
+CELL_PORT=ttyS1
 CELL_QEMU=qemu-system-x86_64
 
 cell_setup() {

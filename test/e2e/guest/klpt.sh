@@ -85,4 +85,4 @@ klpt_kallsyms() {
 }
 
 # klpt_taint: KLPT-TAINT <value of /proc/sys/kernel/tainted>
-klpt_taint() { out "KLPT-TAINT $(cat /proc/sys/kernel/tainted)"; }
+klpt_taint() { out "KLPT-TAINT $(cat /proc/sys/kernel/tainted 2>/dev/null || echo unknown)"; }

@@ -19,7 +19,7 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 CACHE_DIR=${KLP_E2E_CACHE:-$REPO_DIR/.cache/e2e}
 BUILD_ROOT=${KLP_E2E_BUILD:-$REPO_DIR/build/e2e}
-ALL_CELLS="x86_64-6.1 x86_64-6.12"
+ALL_CELLS="x86_64-6.1 x86_64-6.12 ppc64le-6.1 s390x-6.1"
 
 die() { echo "e2e: error: $*" >&2; exit 1; }
 log() { echo "e2e: $*" >&2; }

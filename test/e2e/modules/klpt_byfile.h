@@ -7,15 +7,17 @@
  * positions file names the source file (klpt_byfile_main.yaml,
  * klpt_byfile_extra.yaml), and klp-convert finds its position in a map
  * generated from the built klpt_target.ko (`klp-convert symbols --modules`),
- * which records each symbol's STT_FILE and kallsyms order.
+ * which records each symbol's STT_FILE, type and kallsyms order.
  *
- * Each also takes the address of sysrq_handler, which vmlinux defines twice:
- * a function (drivers/xen/manage.c) and a struct input_handler
- * (drivers/tty/sysrq.c).  The declaration says which kind the module means,
- * and so does its positions file (`type: func` / `type: object`).
+ * Each also takes the address of klpt_target_kind, which klpt_target defines
+ * twice: a function (klpt_target_main.c, returns 3) and an int variable
+ * (klpt_target_extra.c, = 4).  The declaration says which kind the module
+ * means, and so does its positions file (`type: func` / `type: object`).
+ * (The x86_64 variant used vmlinux's sysrq_handler, a function and a data
+ * object; no name of our ppc64le or s390x kernels is both.)
  *
  * The replacement klpt_target_show() prints what the module sees:
- *   KLPT-TARGET <module> dup=<value> dup_addr=<address>
+ *   KLPT-TARGET <module> dup=<value> dup_addr=<address> kind=<value> kind_addr=<address>
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,16 +29,19 @@
 #include "klpt.h"
 
 extern int klpt_target_dup;
-#ifdef KLPT_SYSRQ_HANDLER_FUNC
-extern void sysrq_handler(void);	/* only the address is used */
+#ifdef KLPT_KIND_FUNC
+extern int klpt_target_kind(void);
+#define klpt_kind_value() klpt_target_kind()
 #else
-extern char sysrq_handler[];
+extern int klpt_target_kind;
+#define klpt_kind_value() READ_ONCE(klpt_target_kind)
 #endif
 
 static int livepatch_klpt_target_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "KLPT-TARGET %s dup=%d dup_addr=%px\n", KBUILD_MODNAME,
-		   READ_ONCE(klpt_target_dup), &klpt_target_dup);
+	seq_printf(m, "KLPT-TARGET %s dup=%d dup_addr=%px kind=%d kind_addr=%px\n",
+		   KBUILD_MODNAME, READ_ONCE(klpt_target_dup), &klpt_target_dup,
+		   klpt_kind_value(), &klpt_target_kind);
 	return 0;
 }
 
@@ -61,8 +66,6 @@ static struct klp_patch patch = {
 
 static int klpt_byfile_init(void)
 {
-	/* vmlinux klp relocations are applied at load, before init. */
-	klpt_addr("sysrq_handler", sysrq_handler);
 	return klp_enable_patch(&patch);
 }
 

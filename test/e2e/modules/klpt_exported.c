@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * klpt_exported: a livepatch of cmdline_proc_show() that uses only exported
- * symbols, plus paravirt calls.  On the cloud kernel (CONFIG_PARAVIRT_XXL)
- * arch_local_irq_save()/arch_local_irq_restore() are indirect calls through
- * pv_ops (exported), patched at load time through .parainstructions.
+ * symbols: init_uts_ns (data, EXPORT_SYMBOL_GPL) and exported functions
+ * (seq_printf, _printk), plus the arch's interrupt flag helpers.  On x86_64
+ * with CONFIG_PARAVIRT_XXL (Debian's cloud kernel) arch_local_irq_save() and
+ * arch_local_irq_restore() are indirect calls through pv_ops (exported),
+ * patched at load time through .parainstructions; elsewhere (ppc64le, s390x)
+ * they are inline instructions and the module has no pv_ops reference.
  * klp-convert must leave all of these relocations alone: the module must
  * load and behave the same before and after conversion.
  */
@@ -53,7 +56,10 @@ static struct klp_patch patch = {
 
 static int klpt_exported_init(void)
 {
+	klpt_addr("init_uts_ns", &init_uts_ns);
+#ifdef CONFIG_PARAVIRT_XXL
 	klpt_addr("pv_ops", &pv_ops);
+#endif
 	return klp_enable_patch(&patch);
 }
 
@@ -64,5 +70,5 @@ static void klpt_exported_exit(void)
 module_init(klpt_exported_init);
 module_exit(klpt_exported_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("e2e: livepatch using exported symbols and pv_ops");
+MODULE_DESCRIPTION("e2e: livepatch using exported symbols (and pv_ops on x86_64)");
 MODULE_INFO(livepatch, "Y");

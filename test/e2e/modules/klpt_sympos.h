@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Body of klpt_sympos1 and klpt_sympos2: a livepatch that takes the address
- * of three names vmlinux defines more than once (local symbols of different
- * files), so that kallsyms lists each name at least twice:
- *   has_steal_clock (bss), last_cmd (bss), m_show (text).
+ * of three names vmlinux defines twice (local symbols of different files),
+ * so that kallsyms lists each name twice:
+ *   ftrace_avail_fops (data, 'd': two static file_operations of the tracer),
+ *   trace_module_nb (data, 'd': two static notifier_blocks of the tracer),
+ *   m_show (text, 't': two static seq_file show functions).
+ * These three exist exactly twice in every kernel the e2e suite boots
+ * (Debian's x86_64 6.1 cloud kernel, and our ppc64le and s390x 6.1 kernels,
+ * which lack the x86 ones has_steal_clock and last_cmd), so one source
+ * serves every architecture.
  * The C code cannot say which copy it means; the module's positions file
  * (klpt_sympos1.yaml, klpt_sympos2.yaml) tells klp-convert, which writes
  * .klp.sym.vmlinux.<name>,<position>.  The two modules pick different
@@ -19,14 +25,14 @@
 #include "klpt.h"
 
 /* Types do not matter: only the addresses are used. */
-extern char has_steal_clock[];
-extern char last_cmd[];
+extern char ftrace_avail_fops[];
+extern char trace_module_nb[];
 extern int m_show(struct seq_file *m, void *p);
 
 static int livepatch_cmdline_proc_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "KLPT-PATCHED %s has_steal_clock=%px last_cmd=%px m_show=%px\n",
-		   KBUILD_MODNAME, has_steal_clock, last_cmd, m_show);
+	seq_printf(m, "KLPT-PATCHED %s ftrace_avail_fops=%px trace_module_nb=%px m_show=%px\n",
+		   KBUILD_MODNAME, ftrace_avail_fops, trace_module_nb, m_show);
 	return 0;
 }
 
@@ -50,8 +56,8 @@ static struct klp_patch patch = {
 
 static noinline void klpt_report(void)
 {
-	klpt_addr("has_steal_clock", has_steal_clock);
-	klpt_addr("last_cmd", last_cmd);
+	klpt_addr("ftrace_avail_fops", ftrace_avail_fops);
+	klpt_addr("trace_module_nb", trace_module_nb);
 	klpt_addr("m_show", m_show);
 }
 

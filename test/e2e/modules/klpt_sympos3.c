@@ -7,7 +7,7 @@
 #include "klpt_annotate.h"
 
 KLP_MODULE_RELOC(vmlinux) = {
-	KLP_SYMPOS(has_steal_clock, 2),
-	KLP_SYMPOS(last_cmd, 2),
+	KLP_SYMPOS(ftrace_avail_fops, 2),
+	KLP_SYMPOS(trace_module_nb, 2),
 	KLP_SYMPOS(m_show, 1),
 };

@@ -5,7 +5,9 @@
  * local data that nothing exports:
  *   - klpt_target_secret, unique;
  *   - klpt_target_dup, defined in both klpt_target_main.c and
- *     klpt_target_extra.c, so the livepatch needs a position for it.
+ *     klpt_target_extra.c, so the livepatch needs a position for it;
+ *   - klpt_target_kind, a function here and a variable in
+ *     klpt_target_extra.c: klpt_byfile_* pick one by symbol type.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -17,9 +19,16 @@ static int klpt_target_dup __used = 1;
 
 int klpt_target_extra_value(void);
 
+/* Same name as the variable in klpt_target_extra.c; its value is 3. */
+static noinline __used int klpt_target_kind(void)
+{
+	return 3;
+}
+
 static noinline int klpt_target_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "KLPT-TARGET original extra=%d\n", klpt_target_extra_value());
+	seq_printf(m, "KLPT-TARGET original extra=%d kind=%d\n",
+		   klpt_target_extra_value(), klpt_target_kind());
 	return 0;
 }
 
