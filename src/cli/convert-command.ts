@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { parseElf, relocationTypeName } from '../elf/index.js';
+import { type ElfFile, parseElf, relocationTypeName } from '../elf/index.js';
 import { ConversionFailed, type Diagnostic, formatDiagnostic } from '../convert/diagnostics.js';
 import { type ConversionResult, convertElf, symbolsToLookUp } from '../convert/convert.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from '../convert/symbol-source.js';
 import { loadPositions, loadSymbolIndex } from '../symbols/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { EXIT } from './exit-codes.js';
+import { autoInputs, fromKdir, type KernelInputs, moduleRelease } from './kernel-inputs.js';
 import { type Reporter, UsageProblem, describeError } from './report.js';
 
 export interface ConvertCommandOptions {
@@ -19,27 +19,8 @@ export interface ConvertCommandOptions {
   keepModuleExports: boolean;
   dryRun: boolean;
   json?: string;
-}
-
-/** Maps and exports found in a kernel build or headers directory. */
-async function fromKdir(kdir: string): Promise<{ symbols: string[]; symvers: string[] }> {
-  const symbols: string[] = [];
-  const symvers: string[] = [];
-  const present = async (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isFile(), () => false);
-  if (await present(join(kdir, 'Module.symvers'))) symvers.push(join(kdir, 'Module.symvers'));
-  for (const name of ['symbols.klp', 'symbols.klp.gz']) {
-    if (await present(join(kdir, name))) symbols.push(join(kdir, name));
-  }
-  // Debian ships an 83-byte System.map stub that points at the -dbg package: useless as a map.
-  const sysmap = join(kdir, 'System.map');
-  if (await present(sysmap)) {
-    const head = (await fs.readFile(sysmap)).subarray(0, 200).toString('latin1');
-    if (!head.includes('The real System.map is in')) symbols.push(sysmap);
-  }
-  if (symbols.length === 0 && symvers.length === 0) {
-    throw new UsageProblem(`--kdir ${kdir}: found no Module.symvers, symbols.klp or System.map there`);
-  }
-  return { symbols, symvers };
+  /** With no map and no Module.symvers given, look where kbuild and distributions keep them. */
+  auto: boolean;
 }
 
 export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Promise<number> {
@@ -63,11 +44,18 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
     const input = await fs.readFile(opts.input);
     const elf = parseElf(input, opts.input);
     machine = elf.machine;
+    if (symbols.length === 0 && symvers.length === 0 && opts.auto) {
+      const found = await findKernelInputs(elf, opts.input, out);
+      symbols.push(...found.symbols);
+      symvers.push(...found.symvers);
+    }
+    // Nothing anywhere: only annotations can say what to convert.
+    const annotationsOnly = symbols.length === 0 && symvers.length === 0;
     const wanted = symbolsToLookUp(elf);
     const hints: PositionHintInput[] = opts.positions ? await loadPositions(opts.positions) : [];
     for (const h of hints) wanted.add(h.name);
     if (symbols.length > 0 || symvers.length > 0) lookup = await loadSymbolIndex({ maps: symbols, symvers }, wanted);
-    result = convertElf(elf, input, lookup, hints, { keepModuleExports: opts.keepModuleExports });
+    result = convertElf(elf, input, lookup, hints, { keepModuleExports: opts.keepModuleExports, annotationsOnly });
   } catch (e) {
     if (e instanceof ConversionFailed) {
       printDiagnostics(out, e.diagnostics);
@@ -117,6 +105,23 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
     diagnostics: result.diagnostics,
   });
   return EXIT.OK;
+}
+
+/** The no-option case: the inputs kbuild and distributions keep for the module's kernel, said in one line. */
+async function findKernelInputs(elf: ElfFile, file: string, out: Reporter): Promise<KernelInputs> {
+  const release = moduleRelease(elf);
+  if (!release) {
+    out.line(`klp-convert: ${file}: no vermagic in .modinfo, so no kernel to look for maps of; pass --symbols/--symvers or --kdir`);
+    return { symbols: [], symvers: [] };
+  }
+  const found = await autoInputs(release);
+  const used = [...found.symvers, ...found.symbols];
+  out.line(
+    used.length > 0
+      ? `klp-convert: ${file} is for kernel ${release}: using ${used.join(', ')} (--no-auto: use only what is given)`
+      : `klp-convert: ${file} is for kernel ${release}: found no Module.symvers or symbol map (looked in ${found.searched.join(', ')})`,
+  );
+  return found;
 }
 
 function summary(opts: ConvertCommandOptions, r: ConversionResult): string {

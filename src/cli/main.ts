@@ -30,6 +30,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-k, --kdir <dir>', 'kernel build or headers directory: use its Module.symvers, symbols.klp and System.map')
     .option('-p, --positions <file>', 'YAML file choosing object/position for ambiguous symbols')
     .option('--keep-module-exports', 'keep relocations to symbols exported by modules ordinary (default: klp relocations, so the livepatch does not force-load the module)', false)
+    .option('--no-auto', "with no --symbols/--symvers/--kdir, do not look for the module's kernel's maps (/lib/modules/<release>/build, /boot, /proc/kallsyms)")
     .option('-n, --dry-run', 'report what would change, write nothing', false)
     .option('--json <file>', "write a JSON report ('-' for stdout)")
     .addOption(new Option('-v, --verbose', 'list every symbol and decision').conflicts('quiet'))
@@ -55,6 +56,7 @@ function buildProgram(setExit: (code: number) => void): Command {
             ...(o.json ? { json: o.json as string } : {}),
             keepModuleExports: Boolean(o.keepModuleExports),
             dryRun: Boolean(o.dryRun),
+            auto: o.auto !== false,
           },
           reporter,
         ),

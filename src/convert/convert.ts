@@ -4,6 +4,7 @@ import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js
 import { annotationSections } from './annotations.js';
 import { collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
+import { withSuggestions } from './suggestions.js';
 import { checkLivepatchElf, hasLivepatchModinfo } from './verify.js';
 
 /** Appended by scripts/sign-file; any edit of the ELF invalidates it. */
@@ -34,7 +35,7 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   }
   if (!elf.symtab) diags.error(`${elf.fileName}: no symbol table (.symtab); is this a stripped or non-module file?`);
   const plan = planConversion(elf, lookup, hints, options, diags);
-  if (diags.errors.length > 0) throw new ConversionFailed(diags.items);
+  if (diags.errors.length > 0) throw new ConversionFailed(withSuggestions(diags.items, lookup));
 
   const nothingToDo = plan.converted.length === 0 && plan.removeSections.size === 0 && plan.removeRelocations.size === 0;
   if (nothingToDo) {

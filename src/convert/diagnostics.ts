@@ -5,13 +5,15 @@ export interface Diagnostic {
   message: string;
   /** Further lines: candidates, the reason, the remedy. */
   notes?: string[];
+  /** The undefined symbol no map or export list knows (suggestions are looked up for it). */
+  unknownSymbol?: string;
 }
 
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
 
-  error(message: string, notes?: string[]): void {
-    this.items.push({ severity: 'error', message, ...(notes ? { notes } : {}) });
+  error(message: string, notes?: string[], unknownSymbol?: string): void {
+    this.items.push({ severity: 'error', message, ...(notes ? { notes } : {}), ...(unknownSymbol !== undefined ? { unknownSymbol } : {}) });
   }
 
   warning(message: string, notes?: string[]): void {

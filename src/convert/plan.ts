@@ -67,7 +67,17 @@ export interface Plan {
 export interface PlanOptions {
   /** Keep relocations to symbols exported by modules ordinary (the module becomes a load dependency). */
   keepModuleExports?: boolean;
+  /**
+   * No map and no Module.symvers exists anywhere: only annotations can say
+   * what becomes a klp relocation. Other undefined symbols stay ordinary
+   * (the loader resolves the exported ones and refuses the rest), with one
+   * warning that lists them, as the source-based tools behave.
+   */
+  annotationsOnly?: boolean;
 }
+
+/** Why an undefined symbol stays ordinary when only annotations are known. */
+export const KEPT_WITHOUT_SYMBOL_INFORMATION = 'no symbol map or Module.symvers available; left to the module loader';
 
 /** Relocations against undefined symbols, grouped by symbol in order of first use. */
 export function collectCandidates(elf: ElfFile, skip: ReadonlySet<Section> = new Set()): Candidate[] {
@@ -129,6 +139,13 @@ export function planConversion(
       references: c.references,
     };
     if (checkPlacement(elf, converted, diags)) plan.converted.push(converted);
+  }
+  const unknown = plan.kept.filter((k) => k.reason === KEPT_WITHOUT_SYMBOL_INFORMATION).map((k) => k.name);
+  if (unknown.length > 0) {
+    diags.warning(`${elf.fileName}: no symbol map or Module.symvers was found, so ${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'} without an annotation stay ordinary: ${unknown.join(', ')}`, [
+      'the kernel resolves the exported ones at load and refuses the module if any other is among them',
+      'pass --symbols/--symvers (or --kdir) to have them checked and converted',
+    ]);
   }
   return plan;
 }
@@ -290,11 +307,13 @@ class Resolver {
           );
         }
         this.diags.error(`${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, notes);
+      } else if (this.options.annotationsOnly) {
+        return { kind: 'keep', reason: KEPT_WITHOUT_SYMBOL_INFORMATION };
       } else {
         this.diags.error(`${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
           this.lookup.objects.size === 0 ? 'no symbol map was given: pass --symbols <map> (or --kdir)' : `searched ${this.lookup.objects.size} objects`,
           'if a module exports it, pass that module\'s Module.symvers with --symvers',
-        ]);
+        ], name);
       }
       return undefined;
     }

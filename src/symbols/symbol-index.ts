@@ -19,6 +19,7 @@
 import { detectMapFormat, scanMap } from './detect.js';
 import type { MapFormat, MapHit, ScannedMap } from './map-scan.js';
 import { NameMatcher } from './name-matcher.js';
+import { type SimilarName, SimilarNameCollector } from './similar-names.js';
 import { readInputSync } from './read-input.js';
 import { scanSymvers } from './symvers.js';
 import type { ExportEntry, SymbolEntry, SymbolIndex } from './types.js';
@@ -217,6 +218,12 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   exporter(name: string): ExportEntry | undefined {
     return this.factsFor(name).exporter;
+  }
+
+  similarNames(names: readonly string[]): Map<string, SimilarName[]> {
+    const collector = new SimilarNameCollector(names);
+    for (const m of this.maps) scanMap(m.bytes, m.file, m.format, collector);
+    return collector.results();
   }
 }
 

@@ -4,6 +4,7 @@
  * resolver: a `.klp.sym.<obj>.<name>,<pos>` symbol with pos N >= 1 names the
  * N-th symbol called <name> in <obj>, counted in kallsyms order.
  */
+import type { SimilarName } from './similar-names.js';
 
 /** Where a fact came from, for diagnostics. `line` is 1-based. */
 export interface Origin {
@@ -71,4 +72,9 @@ export interface SymbolIndex {
    * then assume it equals `countIn`).
    */
   countAtLoad(object: string, name: string): number | undefined;
+  /**
+   * For names no map has: the map names that are their compiler clones or
+   * close to them (one more pass over the maps; for error messages only).
+   */
+  similarNames?(names: readonly string[]): Map<string, SimilarName[]>;
 }
