@@ -23,8 +23,9 @@ system-deps:
 
 deps: npm-deps system-deps
 
-dist/cli/main.js: npm-deps $(shell find src -name '*.ts') tsconfig.json
+dist/cli/main.js: npm-deps $(shell find src -name '*.ts') tsconfig.json scripts/make-man.mjs
 	$(NODE_BIN)/tsc -p tsconfig.json
+	node scripts/make-man.mjs
 	@touch $@
 
 build: dist/cli/main.js

@@ -6,4 +6,6 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  // The man page, as `npm run build` makes it (the package test packs dist/ as it is).
+  execFileSync(process.execPath, [join(root, 'scripts', 'make-man.mjs')], { stdio: 'inherit' });
 }

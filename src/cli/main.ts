@@ -1,37 +1,62 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { consoleReporter, describeError } from './report.js';
 import { addSymbolsCommand } from './symbols-command.js';
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-const DESCRIPTION = `Convert a livepatch module: relocations to symbols the kernel does not export move into
-.klp.rela.<object>.<section> sections against SHN_LIVEPATCH .klp.sym.<object>.<symbol>,<position>
-symbols, which the kernel's livepatch core resolves when <object> is loaded.
+/** The package's root: dist/cli/ is two levels down. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The package version, from package.json (one source for --version, the man page and npm). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Where the kbuild fragment is: `include $(shell klp-convert --kbuild-fragment)`. */
+export function kbuildFragmentPath(): string {
+  return join(PACKAGE_ROOT, 'kbuild', 'klp-convert.mk');
+}
+
+export const DESCRIPTION = `Convert a livepatch module: relocations to symbols the kernel does not export
+move into .klp.rela.<object>.<section> sections against SHN_LIVEPATCH
+.klp.sym.<object>.<symbol>,<position> symbols, which the kernel's livepatch
+core resolves when <object> is loaded.
 
 Forms:
   klp-convert [options] <in.ko> <out.ko>
-  klp-convert [options] <symbols.klp> <in.ko> <out.ko>     (upstream form: the map comes first)
-  klp-convert symbols ...                                  (build a symbol map, see 'klp-convert symbols --help')
-  klp-convert check <file.ko>...                           (check a converted module against the kernel's rules)
+  klp-convert [options] <symbols.klp> <in.ko> <out.ko>   (upstream: map first)
+  klp-convert symbols ...        (build a symbol map; see symbols --help)
+  klp-convert check <file.ko>... (check a module against the kernel's rules)
+  klp-convert --kbuild-fragment  (print the path of the kbuild fragment)
 
-Exit status: 0 converted (or nothing to do), 1 the module cannot be converted as it is,
-2 wrong command line, 3 an input could not be read or parsed, 4 internal error.`;
+With no --symbols, --symvers or --kdir, the maps of the module's kernel (its
+vermagic release) are looked for in /lib/modules/<release>/build, /boot and
+/proc/kallsyms (--no-auto turns this off).`;
 
-function buildProgram(setExit: (code: number) => void): Command {
+export const EXIT_STATUS = `Exit status: 0 converted (or nothing to do), 1 the module cannot be converted
+as it is, 2 wrong command line, 3 an input could not be read or parsed,
+4 internal error.`;
+
+/** The whole command line, for main() and for the man page (scripts/make-man.mjs). */
+export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('klp-convert');
   program
     .description(DESCRIPTION)
-    .version('0.1.0')
+    .addHelpText('after', `\n${EXIT_STATUS}`)
+    .version(packageVersion())
+    .option('--kbuild-fragment', 'print the path of kbuild/klp-convert.mk and exit (for a Makefile: include $(shell klp-convert --kbuild-fragment))')
     .argument('<files...>', '[symbols.klp] in.ko out.ko')
-    .option('-s, --symbols <map>', 'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, /proc/kallsyms or System.map; .gz accepted', collect, [])
-    .option('-e, --symvers <file>', 'Module.symvers listing exported symbols (repeatable)', collect, [])
+    .option('-s, --symbols <map>', 'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, /proc/kallsyms or System.map; .gz accepted', collect)
+    .option('-e, --symvers <file>', 'Module.symvers listing exported symbols (repeatable)', collect)
     .option('-k, --kdir <dir>', 'kernel build or headers directory: use its Module.symvers, symbols.klp and System.map')
     .option('-p, --positions <file>', 'YAML file choosing object/position for ambiguous symbols')
-    .option('--keep-module-exports', 'keep relocations to symbols exported by modules ordinary (default: klp relocations, so the livepatch does not force-load the module)', false)
+    .option('--keep-module-exports', 'keep relocations to symbols exported by modules ordinary (default: klp relocations, so the livepatch does not force-load the module)')
     .option('--no-auto', "with no --symbols/--symvers/--kdir, do not look for the module's kernel's maps (/lib/modules/<release>/build, /boot, /proc/kallsyms)")
-    .option('-n, --dry-run', 'report what would change, write nothing', false)
+    .option('-n, --dry-run', 'report what would change, write nothing')
     .option('--json <file>', "write a JSON report ('-' for stdout)")
     .addOption(new Option('-v, --verbose', 'list every symbol and decision').conflicts('quiet'))
     .option('-q, --quiet', 'print errors and the summary only')
@@ -49,8 +74,8 @@ function buildProgram(setExit: (code: number) => void): Command {
           {
             input: input!,
             output: output!,
-            symbols: [...(mapArg ? [mapArg] : []), ...(o.symbols as string[])],
-            symvers: o.symvers as string[],
+            symbols: [...(mapArg ? [mapArg] : []), ...((o.symbols as string[] | undefined) ?? [])],
+            symvers: (o.symvers as string[] | undefined) ?? [],
             ...(o.kdir ? { kdir: o.kdir as string } : {}),
             ...(o.positions ? { positions: o.positions as string } : {}),
             ...(o.json ? { json: o.json as string } : {}),
@@ -94,6 +119,11 @@ function buildProgram(setExit: (code: number) => void): Command {
 
 /** Run the CLI; returns the exit status instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {
+  // Answered before parsing: it needs no file arguments.
+  if (argv.length === 1 && argv[0] === '--kbuild-fragment') {
+    process.stdout.write(`${kbuildFragmentPath()}\n`);
+    return EXIT.OK;
+  }
   let code: number = EXIT.OK;
   const program = buildProgram((c) => (code = c));
   program.exitOverride();

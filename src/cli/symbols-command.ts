@@ -15,17 +15,21 @@ import type { SymbolsOptions } from './symbols-run.js';
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 const HELP_AFTER = `
-With --installed, vmlinux comes from <root>/usr/lib/debug/boot/vmlinux-<version> or
-<root>/boot/System.map-<version>, and Module.symvers from <root>/usr/src/linux-headers-<version>,
-where <root> holds lib/modules/<version> (/ for the running system, or an unpacked package).
+With --installed, vmlinux comes from <root>/usr/lib/debug/boot/vmlinux-<version>
+or <root>/boot/System.map-<version>, and Module.symvers from
+<root>/usr/src/linux-headers-<version>, where <root> holds lib/modules/<version>
+(/ for the running system, or an unpacked package).
 
 Examples:
   klp-convert symbols --build-tree ~/linux -o symbols.klps
-  klp-convert symbols --installed /lib/modules/$(uname -r) --system-map /boot/System.map-$(uname -r) -o distro.klps.gz
-  sudo cat /proc/kallsyms > kallsyms.txt && klp-convert symbols --kallsyms kallsyms.txt -o running.klps
+  klp-convert symbols --installed /lib/modules/$(uname -r) \\
+      --system-map /boot/System.map-$(uname -r) -o distro.klps.gz
+  sudo cat /proc/kallsyms > kallsyms.txt
+  klp-convert symbols --kallsyms kallsyms.txt -o running.klps
 
-Output formats: 'compact' (klp-convert-symbols 1: kinds, files, order) or 'upstream'
-(klp-convert-symbol-data.0.1, names only). A .gz output name is written gzipped.`;
+Output formats: 'compact' (klp-convert-symbols 1: kinds, files, order) or
+'upstream' (klp-convert-symbol-data.0.1, names only). A .gz output name is
+written gzipped.`;
 
 export function addSymbolsCommand(program: Command): void {
   const cmd = program

@@ -203,3 +203,22 @@ describe('klp-convert CLI', () => {
     expect(run(['--version']).stdout.trim()).toBe('0.1.0');
   });
 });
+
+describe('help that reads well', () => {
+  it('fits every --help in 80 columns, and --version is the package version', () => {
+    for (const args of [['--help'], ['symbols', '--help'], ['check', '--help']]) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(0);
+      const long = r.stdout.split('\n').filter((l) => l.length > 80);
+      expect(long, `${args.join(' ')}: lines over 80 columns`).toEqual([]);
+    }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+
+  it('--kbuild-fragment prints the path of the fragment', () => {
+    const r = run(['--kbuild-fragment']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(join(ROOT, 'kbuild', 'klp-convert.mk'));
+  });
+});

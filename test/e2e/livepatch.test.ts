@@ -808,6 +808,19 @@ function cellSuite(cell: CellId): void {
       });
     }
 
+
+    if (state.env.arch === 'x86_64') {
+      it(`${L}: \`klp-convert in.ko out.ko\` with no options converts an annotated livepatch with the installed headers' Module.symvers, the same bytes as through make`, async () => {
+        if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
+        // Debian's headers package links /lib/modules/<release>/build to itself.
+        const out = join(state.env.buildDir, 'klpt_sympos3.auto.ko');
+        const r = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), rawKo('klpt_sympos3'), out]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`is for kernel ${state.env.kver}: using /lib/modules/${state.env.kver}/build/Module.symvers`);
+        expect(readFileSync(out).equals(readFileSync(klpKo('klpt_sympos3'))), 'same bytes as the make-converted module').toBe(true);
+      });
+    }
+
     for (const variant of ['bundled', 'mismatched'] as const) {
       it(`${L}: the ${variant} sample (${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) is converted for this kernel, loads and resolves like kallsyms`, () => {
         const error = state.sampleErrors[variant];
