@@ -2,10 +2,14 @@
 // Thin launcher: the compiled CLI lives in dist/ (run `make build` or `npm run build` first).
 import { main } from '../dist/cli/main.js';
 
-// A reader that went away (`klp-convert --help | head`) is not an error of ours.
+// A reader that went away: after help or the version, nothing was lost
+// (`klp-convert --help | head`); otherwise the output is incomplete (exit 3).
+const args = process.argv.slice(2);
 process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
+  if (e.code !== 'EPIPE') throw e;
+  if (args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V' || a === '--kbuild-fragment')) process.exit(0);
+  process.stderr.write('klp-convert: error: standard output: the reader closed the pipe (EPIPE); the output is incomplete\n');
+  process.exit(3);
 });
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);

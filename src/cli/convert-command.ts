@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type ElfFile, parseElf, relocationTypeName } from '../elf/index.js';
 import { ConversionFailed, type Diagnostic, formatDiagnostic } from '../convert/diagnostics.js';
 import { type ConversionResult, convertElf, symbolsToLookUp } from '../convert/convert.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from '../convert/symbol-source.js';
 import { loadPositions, loadSymbolIndex } from '../symbols/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { InputFileError, ioReason, readRegularFile } from '../util/read-file.js';
 import { EXIT } from './exit-codes.js';
 import { autoInputs, fromKdir, type KernelInputs, moduleRelease } from './kernel-inputs.js';
 import { type Reporter, UsageProblem, describeError } from './report.js';
@@ -27,6 +29,9 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
   const symbols = [...opts.symbols];
   const symvers = [...opts.symvers];
   try {
+    // A report that cannot be written is found out before the module is.
+    if (opts.json && opts.json !== '-') await assertWritablePath(opts.json, 'the JSON report');
+    if (!opts.dryRun) await assertWritablePath(opts.output, 'the output');
     if (opts.kdir) {
       const found = await fromKdir(opts.kdir);
       symbols.push(...found.symbols);
@@ -41,7 +46,7 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
   let machine = 0;
   let lookup: SymbolLookup = EMPTY_LOOKUP;
   try {
-    const input = await fs.readFile(opts.input);
+    const input = await readRegularFile(opts.input);
     const elf = parseElf(input, opts.input);
     machine = elf.machine;
     if (symbols.length === 0 && symvers.length === 0 && opts.auto) {
@@ -61,8 +66,8 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
       printDiagnostics(out, e.diagnostics);
       const n = e.diagnostics.filter((d) => d.severity === 'error').length;
       out.line(`klp-convert: ${opts.input}: not converted (${n} error${n === 1 ? '' : 's'}); nothing written`);
-      await writeJson(opts, out, { input: opts.input, output: null, converted: [], kept: [], diagnostics: e.diagnostics });
-      return e.diagnostics.some((d) => d.message.startsWith('internal error')) ? EXIT.INTERNAL : EXIT.CONVERSION_FAILED;
+      if (!(await writeJson(opts, out, { input: opts.input, output: null, converted: [], kept: [], diagnostics: e.diagnostics }))) return EXIT.BAD_INPUT;
+      return e.diagnostics.some((d) => d.internal) ? EXIT.INTERNAL : EXIT.CONVERSION_FAILED;
     }
     out.error(describeError(e));
     return EXIT.BAD_INPUT;
@@ -86,7 +91,7 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
     }
   }
   out.line(summary(opts, result));
-  await writeJson(opts, out, {
+  const reported = await writeJson(opts, out, {
     input: opts.input,
     output: opts.dryRun ? null : opts.output,
     changed: result.changed,
@@ -104,7 +109,7 @@ export async function runConvert(opts: ConvertCommandOptions, out: Reporter): Pr
     removedSections: result.applied?.removedSections ?? [],
     diagnostics: result.diagnostics,
   });
-  return EXIT.OK;
+  return reported ? EXIT.OK : EXIT.BAD_INPUT;
 }
 
 /** The no-option case: the inputs kbuild and distributions keep for the module's kernel, said in one line. */
@@ -142,9 +147,26 @@ function printDiagnostics(out: Reporter, diags: Diagnostic[]): void {
   }
 }
 
-async function writeJson(opts: ConvertCommandOptions, out: Reporter, report: unknown): Promise<void> {
-  if (!opts.json) return;
+/** Writes the report; false (with the error said, and whether the module was written) when it cannot. */
+async function writeJson(opts: ConvertCommandOptions, out: Reporter, report: { output: string | null; [field: string]: unknown }): Promise<boolean> {
+  if (!opts.json) return true;
   const text = JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
-  if (opts.json === '-') out.stdout(text);
-  else await writeFileAtomic(opts.json, Buffer.from(text));
+  try {
+    if (opts.json === '-') out.stdout(text);
+    else await writeFileAtomic(opts.json, Buffer.from(text));
+    return true;
+  } catch (e) {
+    const written = report.output ? `${report.output} was written, but ` : '';
+    out.error(`${written}the JSON report ${opts.json} could not be written: ${ioReason(e)}`);
+    return false;
+  }
+}
+
+/** The directory of `path` exists and `path` is not a directory: a write there can succeed. */
+async function assertWritablePath(path: string, what: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const d = await fs.stat(dir).catch(() => undefined);
+  if (!d?.isDirectory()) throw new InputFileError(path, `cannot write ${what} there: ${d ? `${dir} is not a directory` : `no directory ${dir}`}`);
+  const f = await fs.stat(path).catch(() => undefined);
+  if (f?.isDirectory()) throw new InputFileError(path, `cannot write ${what} there: it is a directory`);
 }

@@ -94,11 +94,12 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .argument('<files...>', 'modules to check')
     .action(async (files: string[]) => {
       const { parseElf } = await import('../elf/index.js');
+      const { readRegularFile } = await import('../util/read-file.js');
       const { checkLivepatchElf, hasLivepatchModinfo } = await import('../convert/verify.js');
       let worst: number = EXIT.OK;
       for (const f of files) {
         try {
-          const elf = parseElf(await fs.readFile(f), f);
+          const elf = parseElf(await readRegularFile(f), f);
           const problems = checkLivepatchElf(elf);
           if (!hasLivepatchModinfo(elf)) problems.push(`${f}: .modinfo has no 'livepatch=Y'`);
           for (const p of problems) process.stderr.write(`klp-convert: ${p}\n`);

@@ -30,6 +30,16 @@ export function symbolsToLookUp(elf: ElfFile): Set<string> {
  */
 export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup, hints: readonly PositionHintInput[], options: PlanOptions): ConversionResult {
   const diags = new Diagnostics();
+  // What we write must pass the kernel's rules; an input that already breaks
+  // them (a stray SHF_RELA_LIVEPATCH, an ordinary section named .klp.rela.*,
+  // an SHN_LIVEPATCH symbol that is no .klp.sym) is the input's fault, and no
+  // conversion would mend it.
+  const inputProblems = checkLivepatchElf(elf);
+  if (inputProblems.length > 0) {
+    throw new ConversionFailed(
+      inputProblems.map((p) => ({ severity: 'error', message: p, notes: ["the input already breaks the kernel's rules for livepatch modules; rebuild it"] })),
+    );
+  }
   if (!hasLivepatchModinfo(elf)) {
     diags.warning(`${elf.fileName}: .modinfo has no 'livepatch=Y'; the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, "Y"))`);
   }
@@ -50,7 +60,7 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   // Our own output must pass the kernel's rules; a failure here is a bug in klp-convert.
   const problems = checkLivepatchElf(parseElf(output, `${elf.fileName} (converted)`));
   if (problems.length > 0) {
-    throw new ConversionFailed([...diags.items, { severity: 'error', message: 'internal error: the converted module breaks kernel rules', notes: problems }]);
+    throw new ConversionFailed([...diags.items, { severity: 'error', message: 'internal error: the converted module breaks kernel rules', notes: problems, internal: true }]);
   }
   return { output, changed: true, plan, applied, diagnostics: diags.items };
 }

@@ -7,6 +7,8 @@ export interface Diagnostic {
   notes?: string[];
   /** The undefined symbol no map or export list knows (suggestions are looked up for it). */
   unknownSymbol?: string;
+  /** A fault of klp-convert itself, not of its inputs (exit status 4). */
+  internal?: boolean;
 }
 
 export class Diagnostics {

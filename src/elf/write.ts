@@ -175,8 +175,18 @@ function encodeGroup(elf: ElfFile, s: Section): Uint8Array {
   return out;
 }
 
+/**
+ * The most a moved section's file offset is aligned to. sh_addralign says
+ * where a loader puts the section in memory (the kernel copies every section
+ * into memory it aligns itself), not where its bytes sit in the file; a page
+ * is more than any reader needs. Without a cap one field of a malformed input
+ * (sh_addralign 0x40000000) would pad the output to a gigabyte.
+ */
+const MAX_FILE_ALIGN = 4096n;
+
 function alignUp(v: number, a: bigint): number {
-  const n = a > 1n ? Number(a) : 1;
+  const capped = a > MAX_FILE_ALIGN ? MAX_FILE_ALIGN : a;
+  const n = capped > 1n ? Number(capped) : 1;
   return Math.ceil(v / n) * n;
 }
 

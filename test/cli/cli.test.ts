@@ -129,7 +129,7 @@ describe('klp-convert CLI', () => {
   it('on a missing input: exit 3', () => {
     const r = run([...maps(), join(dir, 'nope.ko'), join(dir, 'y.ko')]);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/nope\.ko: no such file/);
+    expect(r.stderr).toMatch(/nope\.ko: cannot read: no such file/);
   });
 
   it('usage errors exit 2', () => {

@@ -2,7 +2,7 @@
  * `klp-convert symbols` without the command line: collect objects from the
  * given sources into a SymbolMapModel.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../../util/read-file.js';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { SymbolSourceError } from '../errors.js';
@@ -40,9 +40,9 @@ export interface GenerateResult {
 async function readText(file: string): Promise<string> {
   let raw: Buffer;
   try {
-    raw = await readFile(file);
+    raw = await readRegularFile(file);
   } catch (err) {
-    throw new SymbolSourceError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new SymbolSourceError((err as Error).message, { cause: err });
   }
   return maybeGunzip(raw, file).toString('utf8');
 }
@@ -58,10 +58,10 @@ export async function generateSymbolMap(inputs: GenerateInputs): Promise<Generat
   if (inputs.vmlinux !== undefined) {
     let bytes: Buffer;
     try {
-      bytes = maybeGunzip(await readFile(inputs.vmlinux), inputs.vmlinux);
+      bytes = maybeGunzip(await readRegularFile(inputs.vmlinux), inputs.vmlinux);
     } catch (err) {
       if (err instanceof Error && err.name === 'SymbolMapError') throw err;
-      throw new SymbolSourceError(`cannot read ${inputs.vmlinux}: ${(err as Error).message}`, { cause: err });
+      throw new SymbolSourceError((err as Error).message, { cause: err });
     }
     objects.push(vmlinuxFromElf(readElfSymbols(bytes, inputs.vmlinux), inputs.vmlinux, inputs.kallsymsAll));
     comments.push(`vmlinux from ${basename(inputs.vmlinux)}`);
@@ -88,8 +88,8 @@ export async function generateSymbolMap(inputs: GenerateInputs): Promise<Generat
   const exports = new Map<string, Set<string>>();
   for (const file of inputs.symvers) {
     const bytes = maybeGunzip(
-      await readFile(file).catch((err: unknown) => {
-        throw new SymbolSourceError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+      await readRegularFile(file).catch((err: unknown) => {
+        throw new SymbolSourceError((err as Error).message, { cause: err });
       }),
       file,
     );

@@ -7,7 +7,8 @@
  * decompressors and the disk overlap with parsing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { assertRegularFile, ioReason, readRegularFileSync } from '../../util/read-file.js';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SymbolSourceError } from '../errors.js';
@@ -18,16 +19,27 @@ const SUFFIXES = ['.ko', '.ko.xz', '.ko.zst', '.ko.gz'];
 /** Every module file under `dir`, recursively, in sorted path order (deterministic). */
 export function findModuleFiles(dir: string): string[] {
   const out: string[] = [];
+  // Directories already walked, by device and inode: a symlink back up the tree is walked once.
+  const seen = new Set<string>();
   const walk = (d: string) => {
     let entries: string[];
     try {
+      const st = statSync(d);
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return;
+      seen.add(id);
       entries = readdirSync(d);
     } catch (err) {
-      throw new SymbolSourceError(`cannot list ${d}: ${(err as Error).message}`, { cause: err });
+      throw new SymbolSourceError(`cannot list ${d}: ${ioReason(err)}`, { cause: err });
     }
     for (const name of entries.sort()) {
       const path = join(d, name);
-      const st = statSync(path, { throwIfNoEntry: false });
+      let st;
+      try {
+        st = statSync(path, { throwIfNoEntry: false });
+      } catch (err) {
+        throw new SymbolSourceError(`${path}: ${ioReason(err)}`, { cause: err });
+      }
       if (!st) continue;
       if (st.isDirectory()) {
         // A /lib/modules tree links `build` and `source` back to the kernel sources.
@@ -79,15 +91,21 @@ function runDecompressor(tool: string, file: string): Promise<Buffer> {
 
 /** The ELF bytes of a module file. */
 export async function readModuleFile(file: string): Promise<Buffer> {
+  // Before a decompressor blocks on a FIFO or reads /dev/zero forever.
+  try {
+    assertRegularFile(file);
+  } catch (err) {
+    throw new SymbolSourceError((err as Error).message, { cause: err });
+  }
   if (file.endsWith('.xz')) return runDecompressor('xz', file);
   if (file.endsWith('.zst')) return runDecompressor('zstd', file);
   let bytes: Buffer;
   try {
     // Synchronous: for thousands of small page-cached files one read(2) each beats
     // four thread-pool round trips (open, fstat, read, close) per file.
-    bytes = readFileSync(file);
+    bytes = readRegularFileSync(file);
   } catch (err) {
-    throw new SymbolSourceError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new SymbolSourceError((err as Error).message, { cause: err });
   }
   if (file.endsWith('.gz')) {
     try {
