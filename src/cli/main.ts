@@ -48,6 +48,8 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .description(DESCRIPTION)
     .addHelpText('after', `\n${EXIT_STATUS}`)
     .version(packageVersion())
+    // Options after a subcommand are the subcommand's: `symbols --symvers F` must not feed the top-level -e.
+    .enablePositionalOptions()
     .option('--kbuild-fragment', 'print the path of kbuild/klp-convert.mk and exit (for a Makefile: include $(shell klp-convert --kbuild-fragment))')
     .argument('<files...>', '[symbols.klp] in.ko out.ko')
     .option('-s, --symbols <map>', 'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, /proc/kallsyms or System.map; .gz accepted', collect)

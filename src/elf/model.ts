@@ -217,10 +217,10 @@ export class ElfFile {
   remove(what: { sections?: ReadonlySet<Section>; symbols?: ReadonlySet<ElfSymbol> }): { sections: Section[]; symbols: ElfSymbol[] } {
     const secs = what.sections ?? new Set<Section>();
     const syms = what.symbols ?? new Set<ElfSymbol>();
-    if (this.sections[0] && secs.has(this.sections[0])) throw new ElfModelError('cannot remove the null section');
-    if (this.symbols[0] && syms.has(this.symbols[0])) throw new ElfModelError('cannot remove the null symbol');
-    if (this.symtab && secs.has(this.symtab)) throw new ElfModelError(`cannot remove the symbol table '${this.symtab.name}'`);
-    if (this.shstrtab && secs.has(this.shstrtab)) throw new ElfModelError(`cannot remove the section name table '${this.shstrtab.name}'`);
+    if (this.sections[0] && secs.has(this.sections[0])) throw new ElfModelError(`${this.fileName}: cannot remove the null section`);
+    if (this.symbols[0] && syms.has(this.symbols[0])) throw new ElfModelError(`${this.fileName}: cannot remove the null symbol`);
+    if (this.symtab && secs.has(this.symtab)) throw new ElfModelError(`${this.fileName}: cannot remove the symbol table '${this.symtab.name}'`);
+    if (this.shstrtab && secs.has(this.shstrtab)) throw new ElfModelError(`${this.fileName}: cannot remove the section name table '${this.shstrtab.name}'`);
     for (const s of this.sections) {
       if (secs.has(s)) continue;
       const dangling =
@@ -229,11 +229,11 @@ export class ElfFile {
         (s.groupMembers?.find((m) => secs.has(m)) && 'a group member') ||
         (s.infoSymbol && syms.has(s.infoSymbol) && `its group signature '${s.infoSymbol.name}'`) ||
         (s.relocations?.find((r) => syms.has(r.symbol)) && 'a relocation against a removed symbol');
-      if (dangling) throw new ElfModelError(`section '${s.name}' still refers to something removed: ${dangling}`);
+      if (dangling) throw new ElfModelError(`${this.fileName}: section '${s.name}' still refers to something removed: ${dangling}`);
     }
     for (const sym of this.symbols) {
       if (!syms.has(sym) && sym.section && secs.has(sym.section)) {
-        throw new ElfModelError(`symbol '${sym.name}' is defined in removed section '${sym.section.name}'`);
+        throw new ElfModelError(`${this.fileName}: symbol '${sym.name}' is defined in removed section '${sym.section.name}'`);
       }
     }
     const keptSections = this.sections.filter((s) => !secs.has(s));

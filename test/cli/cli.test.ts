@@ -222,3 +222,20 @@ describe('help that reads well', () => {
     expect(r.stdout.trim()).toBe(join(ROOT, 'kbuild', 'klp-convert.mk'));
   });
 });
+
+describe('klp-convert symbols --symvers', () => {
+  it('belongs to the subcommand: a missing file is an error, and a given one marks exports', () => {
+    const ks = join(dir, 'small-kallsyms.txt');
+    writeFileSync(ks, 'ffffffff81000000 T foo_exported\nffffffff81000010 t foo_static\nffffffff81000020 T bar\n');
+    const sv = join(dir, 'small.symvers');
+    writeFileSync(sv, '0x00000000\tfoo_exported\tvmlinux\tEXPORT_SYMBOL\t\n');
+    const missing = run(['symbols', '--kallsyms', ks, '--symvers', join(dir, 'nope.symvers'), '-o', join(dir, 's0.klps')]);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/nope\.symvers: cannot read: no such file/);
+    expect(run(['symbols', '--kallsyms', ks, '-o', join(dir, 's1.klps')]).status).toBe(0);
+    expect(run(['symbols', '--kallsyms', ks, '--symvers', sv, '-o', join(dir, 's2.klps')]).status).toBe(0);
+    const without = readFileSync(join(dir, 's1.klps'), 'utf8');
+    const withSymvers = readFileSync(join(dir, 's2.klps'), 'utf8');
+    expect(withSymvers).not.toBe(without);
+  });
+});

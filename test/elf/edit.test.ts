@@ -305,8 +305,9 @@ describe.each(ARCHES)('editing, %s', (arch) => {
     ).toThrow(ElfModelError);
     // A group member cannot go alone.
     expect(() => elf.removeSections((s) => s.name === '.data.lp_comdat')).toThrow(ElfModelError);
-    // A symbol used by relocations cannot go.
+    // A symbol used by relocations cannot go; the refusal names the file.
     expect(() => elf.removeSymbols((s) => s.name === 'saved_command_line')).toThrow(ElfModelError);
+    expect(() => elf.removeSymbols((s) => s.name === 'saved_command_line')).toThrow(`${path}: section '`);
     // The symbol and section name tables cannot go.
     expect(() => elf.removeSections((s) => s === elf.symtab)).toThrow(ElfModelError);
     // Nothing was changed by the refused edits.
