@@ -88,6 +88,12 @@ describe('inputs built to exhaust', () => {
     expect(() => maybeGunzip(bomb, 'bomb.gz', 2 << 20)).toThrow(/^bomb\.gz:0: decompresses to more than 2 MiB; no symbol map is that large$/);
     expect(maybeGunzip(bomb, 'bomb.gz', 8 << 20).length).toBe(4 << 20);
   });
+  it('a 300 MiB System.map for `symbols`: refused by size, not a failed string conversion', () => {
+    const file = join(dir, 'huge.map');
+    execFileSync('truncate', ['-s', '300M', file]); // sparse: no disk used
+    refused(run(['symbols', '--system-map', file, '-o', join(dir, 'h.klps')]), file, /300 MiB is larger than any kallsyms dump or System\.map/);
+    expect(existsSync(join(dir, 'h.klps'))).toBe(false);
+  });
   it('deeply nested YAML: a located error, not a stack overflow', () => {
     const file = join(dir, 'deep.yaml');
     writeFileSync(file, `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);

@@ -37,6 +37,13 @@ export interface GenerateResult {
   warnings: string[];
 }
 
+/**
+ * A kallsyms dump or System.map larger than this is no such file (a whole
+ * distribution kernel's are ~15 MB); refusing it names the file, where
+ * decoding it would fail on V8's string length limit (~512 MiB).
+ */
+const MAX_TEXT_INPUT = 256 << 20;
+
 async function readText(file: string): Promise<string> {
   let raw: Buffer;
   try {
@@ -44,7 +51,11 @@ async function readText(file: string): Promise<string> {
   } catch (err) {
     throw new SymbolSourceError((err as Error).message, { cause: err });
   }
-  return maybeGunzip(raw, file).toString('utf8');
+  const bytes = maybeGunzip(raw, file);
+  if (bytes.length > MAX_TEXT_INPUT) {
+    throw new SymbolSourceError(`${file}: ${Math.round(bytes.length / (1 << 20))} MiB is larger than any kallsyms dump or System.map (at most ${MAX_TEXT_INPUT >> 20} MiB)`);
+  }
+  return bytes.toString('utf8');
 }
 
 export async function generateSymbolMap(inputs: GenerateInputs): Promise<GenerateResult> {
