@@ -169,4 +169,6 @@ async function assertWritablePath(path: string, what: string): Promise<void> {
   if (!d?.isDirectory()) throw new InputFileError(path, `cannot write ${what} there: ${d ? `${dir} is not a directory` : `no directory ${dir}`}`);
   const f = await fs.stat(path).catch(() => undefined);
   if (f?.isDirectory()) throw new InputFileError(path, `cannot write ${what} there: it is a directory`);
+  // The atomic write renames over the target: never over a device, a FIFO or a socket.
+  if (f && !f.isFile()) throw new InputFileError(path, `cannot write ${what} there: it is not a regular file`);
 }

@@ -77,6 +77,26 @@ describe('outputs that cannot be written', () => {
     refused(run([...maps, '--json', dir, KO, out]), dir, /it is a directory/);
     expect(existsSync(out)).toBe(false);
   });
+  it('--json or out.ko that is a device: refused, never renamed over', () => {
+    refused(run([...maps, '--json', '/dev/null', KO, join(dir, 'j3.ko')]), '/dev/null', /not a regular file/);
+    refused(run([...maps, KO, '/dev/null']), '/dev/null', /not a regular file/);
+    expect(existsSync(join(dir, 'j3.ko'))).toBe(false);
+  });
+  // A full file system needs a mount of its own (root, as in CI).
+  it.skipIf(process.getuid?.() !== 0)('--json on a full disk: the module is written, and the error says so', () => {
+    const full = join(dir, 'full');
+    mkdirSync(full);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    try {
+      spawnSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+      const out = join(dir, 'written.ko');
+      const json = join(full, 'report.json');
+      refused(run([...maps, '--json', json, KO, out]), json, new RegExp(`${out.replace(/[.]/g, '\\.')} was written, but the JSON report .* could not be written: .*(no space|ENOSPC)`, 'i'));
+      expect(existsSync(out)).toBe(true);
+    } finally {
+      execFileSync('umount', [full]);
+    }
+  });
   it('out.ko in a directory that does not exist', () => refused(run([...maps, KO, join(dir, 'nope', 'o.ko')]), join(dir, 'nope', 'o.ko'), /no directory/));
 });
 
