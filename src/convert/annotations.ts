@@ -51,11 +51,11 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
     const where = `${elf.fileName}: section '${s.name}'`;
     const problem = objectNameProblem(object);
     if (problem) {
-      diags.error(`${where}: ${problem}`);
+      diags.error('KLP010', `${where}: ${problem}`);
       continue;
     }
     if (s.type === SHT.NOBITS || s.data.length % ANNOTATION_ENTRY_SIZE !== 0) {
-      diags.error(`${where}: size ${s.data.length} is not a multiple of the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`);
+      diags.error('KLP010', `${where}: size ${s.data.length} is not a multiple of the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`);
       continue;
     }
     const count = s.data.length / ANNOTATION_ENTRY_SIZE;
@@ -66,7 +66,7 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
         const off = Number(r.offset);
         // Pair by r_offset, not list order: a linker may emit the entries' relocations in any order.
         if (off % ANNOTATION_ENTRY_SIZE !== 0 || off >= s.data.length) {
-          diags.error(`${elf.fileName}: section '${rs.name}' relocation at offset ${hex(r.offset)} does not point at the start of an annotation entry`);
+          diags.error('KLP011', `${elf.fileName}: section '${rs.name}' relocation at offset ${hex(r.offset)} does not point at the start of an annotation entry`);
           continue;
         }
         bySlot.set(off / ANNOTATION_ENTRY_SIZE, r.symbol);
@@ -76,11 +76,11 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
       const symbol = bySlot.get(k);
       const at = `${s.name}+${hex(k * ANNOTATION_ENTRY_SIZE)}`;
       if (!symbol || symbol.index === 0) {
-        diags.error(`${elf.fileName}: section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)}) has no relocation naming its symbol`);
+        diags.error('KLP012', `${elf.fileName}: section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)}) has no relocation naming its symbol`);
         continue;
       }
       if (!symbol.isUndefined && symbol.special !== SHN.LIVEPATCH) {
-        diags.error(`${elf.fileName}: section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself; only undefined symbols can be annotated`);
+        diags.error('KLP013', `${elf.fileName}: section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself; only undefined symbols can be annotated`);
         continue;
       }
       const position = view.getUint32(k * ANNOTATION_ENTRY_SIZE + 8, elf.littleEndian);

@@ -37,13 +37,13 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   const inputProblems = checkLivepatchElf(elf);
   if (inputProblems.length > 0) {
     throw new ConversionFailed(
-      inputProblems.map((p) => ({ severity: 'error', message: p, notes: ["the input already breaks the kernel's rules for livepatch modules; rebuild it"] })),
+      inputProblems.map((p) => ({ severity: 'error', code: 'KLP001', message: p, notes: ["the input already breaks the kernel's rules for livepatch modules; rebuild it"] })),
     );
   }
   if (!hasLivepatchModinfo(elf)) {
-    diags.warning(`${elf.fileName}: .modinfo has no 'livepatch=Y'; the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, "Y"))`);
+    diags.warning('KLP003', `${elf.fileName}: .modinfo has no 'livepatch=Y'; the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, "Y"))`);
   }
-  if (!elf.symtab) diags.error(`${elf.fileName}: no symbol table (.symtab); is this a stripped or non-module file?`);
+  if (!elf.symtab) diags.error('KLP002', `${elf.fileName}: no symbol table (.symtab); is this a stripped or non-module file?`);
   const plan = planConversion(elf, lookup, hints, options, diags);
   if (diags.errors.length > 0) throw new ConversionFailed(withSuggestions(diags.items, lookup));
 
@@ -54,13 +54,13 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   const applied = applyPlan(elf, plan);
   if (elf.trailer.length > 0 && Buffer.from(elf.trailer.subarray(-SIGNATURE_MAGIC.length)).toString('latin1') === SIGNATURE_MAGIC) {
     elf.trailer = new Uint8Array(0);
-    diags.warning(`${elf.fileName}: the module signature no longer matches and was removed; sign the converted module again`);
+    diags.warning('KLP004', `${elf.fileName}: the module signature no longer matches and was removed; sign the converted module again`);
   }
   const output = writeElf(elf);
   // Our own output must pass the kernel's rules; a failure here is a bug in klp-convert.
   const problems = checkLivepatchElf(parseElf(output, `${elf.fileName} (converted)`));
   if (problems.length > 0) {
-    throw new ConversionFailed([...diags.items, { severity: 'error', message: 'internal error: the converted module breaks kernel rules', notes: problems, internal: true }]);
+    throw new ConversionFailed([...diags.items, { severity: 'error', code: 'KLP099', message: 'internal error: the converted module breaks kernel rules', notes: problems, internal: true }]);
   }
   return { output, changed: true, plan, applied, diagnostics: diags.items };
 }

@@ -1,6 +1,10 @@
+import type { DiagnosticCode } from './codes.js';
+
 /** One problem or remark found while converting; errors stop the run, warnings do not. */
 export interface Diagnostic {
   severity: 'error' | 'warning';
+  /** Stable code of the kind of problem (codes.ts; the README's table). */
+  code: DiagnosticCode;
   /** What is wrong, in one line; names the file, section, offset or line. */
   message: string;
   /** Further lines: candidates, the reason, the remedy. */
@@ -14,12 +18,12 @@ export interface Diagnostic {
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
 
-  error(message: string, notes?: string[], unknownSymbol?: string): void {
-    this.items.push({ severity: 'error', message, ...(notes ? { notes } : {}), ...(unknownSymbol !== undefined ? { unknownSymbol } : {}) });
+  error(code: DiagnosticCode, message: string, notes?: string[], unknownSymbol?: string): void {
+    this.items.push({ severity: 'error', code, message, ...(notes ? { notes } : {}), ...(unknownSymbol !== undefined ? { unknownSymbol } : {}) });
   }
 
-  warning(message: string, notes?: string[]): void {
-    this.items.push({ severity: 'warning', message, ...(notes ? { notes } : {}) });
+  warning(code: DiagnosticCode, message: string, notes?: string[]): void {
+    this.items.push({ severity: 'warning', code, message, ...(notes ? { notes } : {}) });
   }
 
   get errors(): Diagnostic[] {
@@ -33,7 +37,7 @@ export class Diagnostics {
 
 /** Render for a terminal: `klp-convert: error: ...` then indented notes. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const lines = [`klp-convert: ${d.severity}: ${d.message}`];
+  const lines = [`klp-convert: ${d.severity}: ${d.message} [${d.code}]`];
   for (const n of d.notes ?? []) lines.push(`  ${n}`);
   return lines.join('\n');
 }

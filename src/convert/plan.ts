@@ -142,7 +142,7 @@ export function planConversion(
   }
   const unknown = plan.kept.filter((k) => k.reason === KEPT_WITHOUT_SYMBOL_INFORMATION).map((k) => k.name);
   if (unknown.length > 0) {
-    diags.warning(`${elf.fileName}: no symbol map or Module.symvers was found, so ${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'} without an annotation stay ordinary: ${unknown.join(', ')}`, [
+    diags.warning('KLP034', `${elf.fileName}: no symbol map or Module.symvers was found, so ${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'} without an annotation stay ordinary: ${unknown.join(', ')}`, [
       'the kernel resolves the exported ones at load and refuses the module if any other is among them',
       'pass --symbols/--symvers (or --kdir) to have them checked and converted',
     ]);
@@ -186,6 +186,7 @@ class Resolver {
     if (position === 0) {
       if (atLoad <= 1) return true;
       this.diags.error(
+        'KLP025',
         `${this.where(c)}: '${name}' is unique in ${object} after it initialises, but while ${object} is loading the kernel counts ${atLoad} symbols of that name (init symbols too); a livepatch loaded first would fail with "unresolvable ambiguity"`,
         ['rename the init symbol in the target, or load the livepatch only after the target'],
       );
@@ -194,6 +195,7 @@ class Resolver {
     const def = this.lookup.definitions(name).find((x) => x.object === object && x.rank === position);
     if (!def || def.loadRank === undefined || def.loadRank === position) return true;
     this.diags.error(
+      'KLP025',
       `${this.where(c)}: position ${position} of '${name}' in ${object} (of ${after ?? '?'}) becomes position ${def.loadRank} while ${object} is loading (init symbols count then); a livepatch loaded first would resolve a different symbol`,
     );
     return false;
@@ -206,7 +208,7 @@ class Resolver {
     if (name.startsWith(KLP_SYM_RELA_PREFIX)) {
       const parsed = parseKlpSymRelaName(name);
       if (!parsed) {
-        this.diags.error(`${this.where(c)}: symbol '${name}' is not of the form .klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>`);
+        this.diags.error('KLP017', `${this.where(c)}: symbol '${name}' is not of the form .klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>`);
         return undefined;
       }
       if (!this.checkExplicit(c, parsed.object, parsed.name, parsed.position, `asm label '${name}'`)) return undefined;
@@ -215,13 +217,14 @@ class Resolver {
 
     const nameProblem = symbolNameProblem(name);
     if (nameProblem) {
-      this.diags.error(`${this.where(c)}: ${nameProblem}`);
+      this.diags.error('KLP021', `${this.where(c)}: ${nameProblem}`);
       return undefined;
     }
 
     if (annotation) {
       if (hint && ((hint.object !== undefined && kernelModuleName(hint.object) !== annotation.object) || (hint.position !== undefined && hint.position !== annotation.position))) {
         this.diags.error(
+          'KLP018',
           `${this.where(c)}: '${name}' is annotated as ${annotation.object},${annotation.position} (${annotation.where}) but ${hint.origin.file}:${hint.origin.line} says ${describeHint(hint).replace(/ \(.*\)$/, '')}`,
           ['keep one of the two'],
         );
@@ -260,24 +263,25 @@ class Resolver {
   private checkExplicit(c: Candidate, object: string, name: string, position: number, source: string): boolean {
     const problem = objectNameProblem(object) ?? symbolNameProblem(name);
     if (problem) {
-      this.diags.error(`${this.where(c)}: ${source}: ${problem}`);
+      this.diags.error('KLP021', `${this.where(c)}: ${source}: ${problem}`);
       return false;
     }
     const count = this.lookup.countIn(object, name) ?? (this.lookup.objects.has(object) ? 0 : undefined);
     if (count === undefined) return true; // no map describes that object: trust the author
     if (count === 0) {
-      this.diags.error(`${this.where(c)}: ${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`, this.candidateNotes(name));
+      this.diags.error('KLP022', `${this.where(c)}: ${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`, this.candidateNotes(name));
       return false;
     }
     if (position === 0 && count > 1) {
       this.diags.error(
+        'KLP023',
         `${this.where(c)}: ${source} gives position 0 for '${name}' in ${object}, but ${object} has ${count} symbols of that name; position 0 means the only one`,
         this.candidateNotes(name),
       );
       return false;
     }
     if (position > count) {
-      this.diags.error(`${this.where(c)}: ${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`, this.candidateNotes(name));
+      this.diags.error('KLP024', `${this.where(c)}: ${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`, this.candidateNotes(name));
       return false;
     }
     return true;
@@ -294,7 +298,7 @@ class Resolver {
         return { kind: 'convert', name, object: hint.object, position: 0, gate: hint.object, how: 'positions-file' };
       }
       if (c.symbol.bind === STB.WEAK) {
-        this.diags.warning(`${this.where(c)}: weak symbol '${name}' is in no symbol map and not exported; left undefined (the kernel resolves it to 0)`);
+        this.diags.warning('KLP033', `${this.where(c)}: weak symbol '${name}' is in no symbol map and not exported; left undefined (the kernel resolves it to 0)`);
         return { kind: 'keep', reason: 'weak, found nowhere' };
       }
       const all = this.lookup.definitions(name).filter(isDefinition);
@@ -306,11 +310,11 @@ class Resolver {
             'give first a map generated by `klp-convert symbols` from objects with symbols (STT_FILE), or use a position',
           );
         }
-        this.diags.error(`${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, notes);
+        this.diags.error('KLP031', `${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, notes);
       } else if (this.options.annotationsOnly) {
         return { kind: 'keep', reason: KEPT_WITHOUT_SYMBOL_INFORMATION };
       } else {
-        this.diags.error(`${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
+        this.diags.error('KLP030', `${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
           this.lookup.objects.size === 0 ? 'no symbol map was given: pass --symbols <map> (or --kdir)' : `searched ${this.lookup.objects.size} objects`,
           'if a module exports it, pass that module\'s Module.symvers with --symvers',
         ], name);
@@ -349,7 +353,7 @@ class Resolver {
       'or annotate the source:',
       `  KLP_MODULE_RELOC(${first.object}) = { KLP_SYMPOS(${name}, ${pos}) };`,
     );
-    this.diags.error(`${this.where(c)}: symbol '${name}' ${what}; its position is ambiguous`, notes);
+    this.diags.error('KLP032', `${this.where(c)}: symbol '${name}' ${what}; its position is ambiguous`, notes);
   }
 
   private candidateNotes(name: string): string[] {
@@ -395,11 +399,11 @@ function indexAnnotations(elf: ElfFile, annotations: Annotation[], candidates: R
   for (const a of annotations) {
     const prev = m.get(a.symbol);
     if (prev && (prev.object !== a.object || prev.position !== a.position)) {
-      diags.error(`${elf.fileName}: conflicting annotations for '${a.symbol.name}': ${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`);
+      diags.error('KLP014', `${elf.fileName}: conflicting annotations for '${a.symbol.name}': ${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`);
       continue;
     }
     if (!candidates.has(a.symbol)) {
-      diags.error(`${elf.fileName}: annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`, ['remove the KLP_SYMPOS entry, or check the symbol name']);
+      diags.error('KLP015', `${elf.fileName}: annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`, ['remove the KLP_SYMPOS entry, or check the symbol name']);
       continue;
     }
     m.set(a.symbol, a);
@@ -412,7 +416,7 @@ function indexHints(hints: readonly PositionHintInput[], diags: Diagnostics): Ma
   for (const h of hints) {
     const prev = m.get(h.name);
     if (prev) {
-      diags.error(`${h.origin.file}:${h.origin.line}: '${h.name}' is already given at line ${prev.origin.line}`);
+      diags.error('KLP020', `${h.origin.file}:${h.origin.line}: '${h.name}' is already given at line ${prev.origin.line}`);
       continue;
     }
     m.set(h.name, h);
@@ -429,7 +433,7 @@ function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>,
     for (const r of s.relocations) {
       if (r.symbol.section && removed.has(r.symbol.section)) {
         stray.add(r);
-        diags.warning(`${elf.fileName}: section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'; the relocation is dropped with the annotations`);
+        diags.warning('KLP016', `${elf.fileName}: section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'; the relocation is dropped with the annotations`);
       }
     }
   }
@@ -444,11 +448,12 @@ function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): b
   let ok = true;
   const objProblem = objectNameProblem(c.gate) ?? objectNameProblem(c.object);
   if (objProblem) {
-    diags.error(`${elf.fileName}: symbol '${c.name}': ${objProblem}`);
+    diags.error('KLP021', `${elf.fileName}: symbol '${c.name}': ${objProblem}`);
     return false;
   }
   if (c.gate !== 'vmlinux' && c.object === 'vmlinux') {
     diags.error(
+      'KLP040',
       `${elf.fileName}: symbol '${c.name}' is in vmlinux but its relocations would be applied when module '${c.gate}' loads; the kernel refuses vmlinux symbols in module-specific klp relocation sections`,
       [`use .klp.sym.rela.vmlinux.vmlinux.${c.name},${c.position} (or let klp-convert place it)`],
     );
@@ -460,19 +465,19 @@ function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): b
     if (!target || (target.flags & SHF.ALLOC) === 0n) continue; // the loader ignores relocations of non-allocated sections
     const at = `${elf.fileName}: section '${ref.section.name}' offset ${hex(ref.relocation.offset)}`;
     if (ref.section.type === SHT.REL) {
-      diags.error(`${at}: relocation to '${c.name}' is in an SHT_REL section; the kernel applies klp relocations only as SHT_RELA`);
+      diags.error('KLP041', `${at}: relocation to '${c.name}' is in an SHT_REL section; the kernel applies klp relocations only as SHT_RELA`);
       ok = false;
       continue;
     }
     if (late) {
       const rule = specialSectionRule(target.name);
       if (rule) {
-        diags.error(`${at}: relocation to '${c.name}' of module ${c.gate} in special section '${target.name}': ${rule.reason}`, [`remedy: ${rule.remedy}`]);
+        diags.error('KLP042', `${at}: relocation to '${c.name}' of module ${c.gate} in special section '${target.name}': ${rule.reason}`, [`remedy: ${rule.remedy}`]);
         ok = false;
         continue;
       }
       if (isInitSection(target.name)) {
-        diags.error(`${at}: relocation to '${c.name}' of module ${c.gate} in init section '${target.name}': init sections are freed after the livepatch loads, before a relocation applied when ${c.gate} loads could be written`, [
+        diags.error('KLP043', `${at}: relocation to '${c.name}' of module ${c.gate} in init section '${target.name}': init sections are freed after the livepatch loads, before a relocation applied when ${c.gate} loads could be written`, [
           'move the reference out of __init code',
         ]);
         ok = false;
@@ -482,7 +487,7 @@ function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): b
     const archRule = archRelocationRule(elf.machine, ref.relocation.type);
     const problem = archRule?.check(target, Number(ref.relocation.offset), elf.littleEndian, c.name);
     if (problem) {
-      diags.error(`${at}: ${problem.reason}`, [`remedy: ${problem.remedy}`]);
+      diags.error('KLP044', `${at}: ${problem.reason}`, [`remedy: ${problem.remedy}`]);
       ok = false;
     }
   }

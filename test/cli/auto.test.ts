@@ -124,10 +124,10 @@ describe('suggestions for a name no map has', () => {
     expect(r.status).toBe(1);
     expect(existsSync(out)).toBe(false);
     const err = r.stderr;
-    expect(err).toMatch(/symbol 'nr_processes' is not exported and is in no symbol map\n(  .*\n)*  the maps have compiler clones of 'nr_processes'/);
+    expect(err).toMatch(/symbol 'nr_processes' is not exported and is in no symbol map \[KLP030\]\n(  .*\n)*  the maps have compiler clones of 'nr_processes'/);
     expect(err).toMatch(/ {4}nr_processes\.constprop\.0\.cold in vmlinux, position 0, type t \(.*clones\.txt:\d+\)/);
     expect(err).toMatch(/ {4}nr_processes\.isra\.0 in vmlinux, position 0, type t \(.*clones\.txt:\d+\)/);
     expect(err).toContain("warning: a clone's calling convention may differ from the source");
-    expect(err).toMatch(/symbol 'saved_command_line' is not exported and is in no symbol map\n(  .*\n)*  did you mean:\n {4}saved_command_lines in vmlinux, position 0, type b/);
+    expect(err).toMatch(/symbol 'saved_command_line' is not exported and is in no symbol map \[KLP030\]\n(  .*\n)*  did you mean:\n {4}saved_command_lines in vmlinux, position 0, type b/);
   });
 });
