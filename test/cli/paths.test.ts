@@ -1,7 +1,7 @@
 // Paths that are not what they seem, and inputs built to exhaust: a
 // one-line error naming the path, exit 3, no hang, no stack trace, and
 // nothing written.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,6 +53,12 @@ describe('inputs that are not regular files', () => {
     refused(run(['check', dir]), dir, /is a directory/);
   });
   it('a FIFO as a positions file', () => refused(run([...maps, '-p', join(dir, 'fifo'), KO, join(dir, 'o4.ko')]), join(dir, 'fifo'), /is a FIFO/));
+  it('`symbols --modules` over a directory holding a FIFO named like a module', () => {
+    const tree = join(dir, 'fifo-tree');
+    mkdirSync(tree);
+    execFileSync('mkfifo', [join(tree, 'x.ko')]);
+    refused(run(['symbols', '--modules', tree, '-o', join(dir, 'f.klps')]), join(tree, 'x.ko'), /is a FIFO, not a regular file/);
+  });
   it('`symbols --modules` over a symlink loop', () => {
     const tree = join(dir, 'tree');
     mkdirSync(join(tree, 'a'), { recursive: true });
@@ -66,6 +72,18 @@ describe('inputs that are not regular files', () => {
 });
 
 describe('outputs that cannot be written', () => {
+  it('`symbols -o -` into a pipe the reader closed: exit 3 and a message, no stack trace', async () => {
+    const ks = join(dir, 'ks.txt');
+    writeFileSync(ks, Array.from({ length: 200_000 }, (_, i) => `ffffffff8${(i * 16).toString(16).padStart(7, '0')} t sym_${i}`).join('\n') + '\n');
+    const child = spawn(process.execPath, [BIN, 'symbols', '--kallsyms', ks, '-o', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code, stderr).toBe(3);
+    expect(stderr).toMatch(/klp-convert: error: standard output: the reader closed the pipe \(EPIPE\)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
   it('--json into a directory that does not exist: refused before the module is written', () => {
     const out = join(dir, 'j1.ko');
     const json = join(dir, 'nope', 'r.json');
