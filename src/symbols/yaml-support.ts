@@ -31,7 +31,18 @@ export interface ParsedYaml {
   fail(node: Node | Pair | null | undefined, reason: string): never;
 }
 
+/**
+ * YAML maps and positions files are written by hand: a few hundred lines. The
+ * yaml package needs ~3 KB of memory per line, so a million-line file took
+ * 3.5 GB; beyond this size the compact format (`klp-convert symbols`) is the
+ * one to use.
+ */
+export const MAX_YAML_BYTES = 16 << 20;
+
 export function parseYaml(text: string, file: string): ParsedYaml {
+  if (text.length > MAX_YAML_BYTES) {
+    throw new SymbolMapError(file, 0, `${Math.ceil(text.length / (1 << 20))} MiB of YAML is more than a hand-written file holds (at most ${MAX_YAML_BYTES >> 20} MiB); write large maps in the compact format (klp-convert symbols)`);
+  }
   const { LineCounter, parseDocument, isPair } = yamlLibrary();
   const counter = new LineCounter();
   const lineOf = (node: Node | Pair | null | undefined): number => {

@@ -2,7 +2,7 @@
 // one-line error naming the path, exit 3, no hang, no stack trace, and
 // nothing written.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,25 @@ describe('inputs that are not regular files', () => {
   });
 });
 
+/** Whether the unprivileged user can run the CLI from this checkout (root only can switch to it). */
+function nobodyCanRun(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: 65534, gid: 65534 }).status === 0;
+}
+
+describe('unreadable inputs', () => {
+  // Root reads everything: the case needs an unprivileged user (as root, in CI, switch to nobody).
+  it.skipIf(!nobodyCanRun())('an unreadable System.map for `symbols`: permission denied, named', () => {
+    const open = mkdtempSync(join(tmpdir(), 'klp-eacces-'));
+    chmodSync(open, 0o755);
+    const file = join(open, 'System.map');
+    writeFileSync(file, 'ffffffff81000000 T x\n');
+    chmodSync(file, 0o000);
+    const r = spawnSync(process.execPath, [BIN, 'symbols', '--system-map', file, '-o', join(open, 'o.klps')], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    refused({ status: r.status ?? -1, stderr: r.stderr, seconds: 0, killed: r.signal !== null }, file, /cannot read: permission denied/);
+  });
+});
+
 describe('outputs that cannot be written', () => {
   it('`symbols -o -` into a pipe the reader closed: exit 3 and a message, no stack trace', async () => {
     const ks = join(dir, 'ks.txt');
@@ -131,6 +150,12 @@ describe('inputs built to exhaust', () => {
     execFileSync('truncate', ['-s', '300M', file]); // sparse: no disk used
     refused(run(['symbols', '--system-map', file, '-o', join(dir, 'h.klps')]), file, /300 MiB is larger than any kallsyms dump or System\.map/);
     expect(existsSync(join(dir, 'h.klps'))).toBe(false);
+  });
+  it('a 20 MiB YAML map: refused by size before the YAML parser takes gigabytes', () => {
+    const file = join(dir, 'big.yaml');
+    const line = '    - ' + 'x'.repeat(60) + '\n';
+    writeFileSync(file, 'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n' + line.repeat(Math.ceil((20 << 20) / line.length)));
+    refused(run(['-s', file, KO, join(dir, 'y.ko')]), file, /MiB of YAML is more than a hand-written file holds/);
   });
   it('deeply nested YAML: a located error, not a stack overflow', () => {
     const file = join(dir, 'deep.yaml');
