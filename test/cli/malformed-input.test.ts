@@ -47,6 +47,7 @@ beforeAll(() => {
 describe('malformed modules: located errors, no exit 4, no output', () => {
   const cases: [string, (elf: ElfFile) => void, RegExp][] = [
     ['stray-flag', (elf) => void (section(elf, '.rodata.str1.1').flags |= SHF.RELA_LIVEPATCH), /section '\.rodata\.str1\.1': has SHF_RELA_LIVEPATCH but is not named \.klp\.rela\.<object>\.<section>/],
+    ['null-section-flag', (elf) => void (elf.sections[0]!.flags |= SHF.RELA_LIVEPATCH), /section '': has SHF_RELA_LIVEPATCH but is not named \.klp\.rela\.<object>\.<section>/],
     ['ordinary-rela-named-klp', (elf) => void (section(elf, '.rela.text').name = '.klp.rela.vmlinux..text'), /section '\.klp\.rela\.vmlinux\.\.text': flags 0x40 lack SHF_ALLOC\|SHF_RELA_LIVEPATCH/],
     ['three-part-klp-name', (elf) => void (section(elf, '.rela.text').name = '.klp.rela.a.b.c'), /section '\.klp\.rela\.a\.b\.c'/],
     [
