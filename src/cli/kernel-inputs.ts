@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { release as runningRelease } from 'node:os';
 import { join } from 'node:path';
 import type { ElfFile } from '../elf/index.js';
+import { isRealSystemMap } from '../symbols/system-map.js';
 import { UsageProblem } from './report.js';
 
 export interface KernelInputs {
@@ -17,20 +18,9 @@ export interface KernelInputs {
 
 const isFile = (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isFile(), () => false);
 
-/**
- * A System.map that lists symbols. Debian ships an 83-byte stub that points
- * at the -dbg package ("The real System.map is in ..."): useless as a map.
- */
-async function isRealSystemMap(file: string): Promise<boolean> {
-  if (!(await isFile(file))) return false;
-  const handle = await fs.open(file, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(512), 0, 512, 0);
-    const head = buffer.subarray(0, bytesRead).toString('latin1');
-    return !head.includes('The real System.map is in') && /^[0-9a-f]+ [A-Za-z] \S/m.test(head);
-  } finally {
-    await handle.close();
-  }
+/** A System.map there that lists symbols (not Debian's placeholder). */
+async function hasRealSystemMap(file: string): Promise<boolean> {
+  return (await isFile(file)) && isRealSystemMap(file);
 }
 
 /** Maps and exports found in a kernel build or headers directory (any of them may be missing). */
@@ -41,7 +31,7 @@ export async function scanKernelDir(kdir: string): Promise<KernelInputs> {
   for (const name of ['symbols.klp', 'symbols.klp.gz']) {
     if (await isFile(join(kdir, name))) symbols.push(join(kdir, name));
   }
-  if (await isRealSystemMap(join(kdir, 'System.map'))) symbols.push(join(kdir, 'System.map'));
+  if (await hasRealSystemMap(join(kdir, 'System.map'))) symbols.push(join(kdir, 'System.map'));
   return { symbols, symvers };
 }
 
@@ -99,7 +89,7 @@ export async function autoInputs(release: string, root = process.env.KLP_CONVERT
   const bootMap = join(root || '/', 'boot', `System.map-${release}`);
   const kallsyms = join(root || '/', 'proc/kallsyms');
   const found = await scanKernelDir(build);
-  if (!found.symbols.some((f) => f.endsWith('System.map')) && (await isRealSystemMap(bootMap))) found.symbols.push(bootMap);
+  if (!found.symbols.some((f) => f.endsWith('System.map')) && (await hasRealSystemMap(bootMap))) found.symbols.push(bootMap);
   const running = root ? (await fs.readFile(join(root, 'proc/sys/kernel/osrelease'), 'utf8').catch(() => '')).trim() : runningRelease();
   if (running === release && (await kallsymsShowsAddresses(kallsyms))) found.symbols.push(kallsyms);
   return { ...found, release, searched: [build, bootMap, `${kallsyms} (if ${release} is running)`] };

@@ -2,12 +2,15 @@
  * The work behind `klp-convert symbols`, loaded only when that subcommand
  * runs: the generator's modules are not needed to convert a module.
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type GenerateInputs, generateSymbolMap } from '../symbols/generate/build-map.js';
 import { findModuleFiles, modulesFromOrder } from '../symbols/generate/module-files.js';
 import { type OutputFormat, writeMap } from '../symbols/generate/write-map.js';
 import { SymbolSourceError } from '../symbols/errors.js';
+import { isPlaceholderSystemMap } from '../symbols/system-map.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { ioReason } from '../util/read-file.js';
 import { UsageProblem } from './report.js';
 
 export interface SymbolsOptions {
@@ -110,25 +113,17 @@ export function resolveSymbolsInputs(o: SymbolsOptions, warn: (msg: string) => v
   return inputs;
 }
 
-/** Debian's image packages ship an 83-byte System.map that only points at the -dbg package. */
-function isPlaceholderSystemMap(file: string): boolean {
-  return statSync(file).size < 1024 && readFileSync(file, 'utf8').includes('The real System.map is in');
-}
-
 /** modules.order is small; read it synchronously while resolving inputs. */
 function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** Write atomically: a temp file next to the target, then rename, so a failure leaves nothing half-written. */
-function writeOutput(target: string, data: Buffer): void {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+/** The map, written atomically (a failure leaves nothing half-written). */
+async function writeOutput(target: string, data: Buffer): Promise<void> {
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, target);
+    await writeFileAtomic(target, data);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new SymbolSourceError(`cannot write ${target}: ${(err as Error).message}`, { cause: err });
+    throw new SymbolSourceError(`cannot write ${target}: ${ioReason(err)}`, { cause: err });
   }
 }
 
@@ -157,7 +152,7 @@ export async function runSymbols(o: SymbolsOptions): Promise<void> {
     data = gzipSync(data, { level: 9 });
   }
   if (o.output === '-') process.stdout.write(data);
-  else writeOutput(o.output, data);
+  else await writeOutput(o.output, data);
   const symbols = model.objects.reduce((n, obj) => n + obj.symbols.length, 0);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stderr.write(

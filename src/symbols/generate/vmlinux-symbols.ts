@@ -8,6 +8,7 @@ import { SymbolMapError, SymbolSourceError } from '../errors.js';
 import { type OrderableSymbol, compareKallsymsOrder, kallsymsDrops } from '../kallsyms-rules.js';
 import type { ElfSymbols } from './elf-symbols.js';
 import type { MapObject, MapSymbol } from './model.js';
+import { isPlaceholderSystemMapText } from '../system-map.js';
 
 interface Candidate extends OrderableSymbol {
   seq: number;
@@ -51,11 +52,9 @@ export function vmlinuxFromElf(elf: ElfSymbols, fileName: string, kallsymsAll = 
   );
 }
 
-const STUB_MARK = 'The real System.map is in';
-
 /** vmlinux from System.map text (`<hex> <letter> <name>` lines). */
 export function vmlinuxFromSystemMap(text: string, fileName: string, kallsymsAll = true): MapObject {
-  if (text.includes(STUB_MARK)) {
+  if (isPlaceholderSystemMapText(text)) {
     throw new SymbolSourceError(`${fileName}: this is a placeholder System.map (${text.trim()}); install the -dbg package or pass --vmlinux`);
   }
   const cands: Candidate[] = [];
