@@ -97,7 +97,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .action(async (files: string[]) => {
       const { parseElf } = await import('../elf/index.js');
       const { readRegularFile } = await import('../util/read-file.js');
-      const { checkLivepatchElf, hasLivepatchModinfo } = await import('../convert/verify.js');
+      const { checkLivepatchElf, hasLivepatchModinfo, klpRelaSectionCount } = await import('../convert/verify.js');
       let worst: number = EXIT.OK;
       for (const f of files) {
         try {
@@ -105,7 +105,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
           const problems = checkLivepatchElf(elf);
           if (!hasLivepatchModinfo(elf)) problems.push(`${f}: .modinfo has no 'livepatch=Y'`);
           for (const p of problems) process.stderr.write(`klp-convert: ${p}\n`);
-          const klp = elf.sections.filter((s) => s.name.startsWith('.klp.rela.')).length;
+          const klp = klpRelaSectionCount(elf);
           process.stderr.write(`klp-convert: ${f}: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${klp} klp relocation section${klp === 1 ? '' : 's'})\n`);
           if (problems.length > 0) worst = Math.max(worst, EXIT.CONVERSION_FAILED);
         } catch (e) {

@@ -1,7 +1,7 @@
 import { type ElfFile, SHF, SHN, SHT } from '../elf/index.js';
 import { archRelocationRule } from './arch-rules.js';
 import { hex } from './diagnostics.js';
-import { klpRelaObject, parseKlpSymbolName } from './naming.js';
+import { KLP_RELA_PREFIX, klpRelaObject, parseKlpSymbolName } from './naming.js';
 
 /**
  * Check a livepatch module against the rules the kernel applies when it
@@ -15,7 +15,7 @@ export function checkLivepatchElf(elf: ElfFile): string[] {
   for (const s of elf.sections) {
     const obj = klpRelaObject(s.name);
     if (obj === undefined) {
-      if (s.name.startsWith('.klp.rela.')) problems.push(`${at(s.name)}: name is not .klp.rela.<object>.<section>`);
+      if (s.name.startsWith(KLP_RELA_PREFIX)) problems.push(`${at(s.name)}: name is not .klp.rela.<object>.<section>`);
       if ((s.flags & SHF.RELA_LIVEPATCH) !== 0n) problems.push(`${at(s.name)}: has SHF_RELA_LIVEPATCH but is not named .klp.rela.<object>.<section>`);
       continue;
     }
@@ -47,6 +47,11 @@ export function checkLivepatchElf(elf: ElfFile): string[] {
     }
   }
   return problems;
+}
+
+/** How many klp relocation sections a module has (for `check`'s summary). */
+export function klpRelaSectionCount(elf: ElfFile): number {
+  return elf.sections.filter((s) => s.name.startsWith(KLP_RELA_PREFIX)).length;
 }
 
 /** `livepatch=Y` in .modinfo: without it the kernel refuses the module as a livepatch. */
