@@ -53,50 +53,80 @@ export interface ClassLayout {
   relaSize: number;
   /** Natural alignment of address-sized data (relocation tables, symtab). */
   wordAlign: number;
+  /** Bytes of an address-sized field (Elf32_Addr/Elf64_Addr, Off, Xword). */
+  wordSize: 4 | 8;
 }
 
-export const LAYOUT32: ClassLayout = { is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4 };
-export const LAYOUT64: ClassLayout = { is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8 };
+export const LAYOUT32: ClassLayout = { is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4, wordSize: 4 };
+export const LAYOUT64: ClassLayout = { is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8, wordSize: 8 };
+
+export type HeaderField = 'entry' | 'phoff' | 'shoff' | 'flags' | 'ehsize' | 'phentsize' | 'phnum' | 'shentsize' | 'shnum' | 'shstrndx';
+
+/** Where an ELF header field is: e_entry, e_phoff and e_shoff are address-sized, the rest follow them. */
+export function headerFieldOffset(l: ClassLayout, field: HeaderField): number {
+  const w = l.wordSize;
+  const afterWords = 24 + 3 * w; // e_flags follows e_entry, e_phoff, e_shoff
+  switch (field) {
+    case 'entry':
+      return 24;
+    case 'phoff':
+      return 24 + w;
+    case 'shoff':
+      return 24 + 2 * w;
+    case 'flags':
+      return afterWords;
+    case 'ehsize':
+      return afterWords + 4;
+    case 'phentsize':
+      return afterWords + 6;
+    case 'phnum':
+      return afterWords + 8;
+    case 'shentsize':
+      return afterWords + 10;
+    case 'shnum':
+      return afterWords + 12;
+    case 'shstrndx':
+      return afterWords + 14;
+  }
+}
 
 export function readHeader(r: ByteReader, l: ClassLayout): RawHeader {
   r.need(0, l.ehdrSize, 'ELF header');
-  const w = l.is64 ? 8 : 4;
-  const o = 24 + 3 * w; // e_flags follows e_entry, e_phoff, e_shoff
+  const at = (f: HeaderField) => headerFieldOffset(l, f);
   return {
     ident: r.bytes.slice(0, 16),
     type: r.u16(16),
     machine: r.u16(18),
     version: r.u32(20),
-    entry: r.word(24, l.is64),
-    phoff: r.word(24 + w, l.is64),
-    shoff: r.word(24 + 2 * w, l.is64),
-    flags: r.u32(o),
-    ehsize: r.u16(o + 4),
-    phentsize: r.u16(o + 6),
-    phnum: r.u16(o + 8),
-    shentsize: r.u16(o + 10),
-    shnum: r.u16(o + 12),
-    shstrndx: r.u16(o + 14),
+    entry: r.word(at('entry'), l.is64),
+    phoff: r.word(at('phoff'), l.is64),
+    shoff: r.word(at('shoff'), l.is64),
+    flags: r.u32(at('flags')),
+    ehsize: r.u16(at('ehsize')),
+    phentsize: r.u16(at('phentsize')),
+    phnum: r.u16(at('phnum')),
+    shentsize: r.u16(at('shentsize')),
+    shnum: r.u16(at('shnum')),
+    shstrndx: r.u16(at('shstrndx')),
   };
 }
 
 export function writeHeader(wr: ByteWriter, l: ClassLayout, h: RawHeader): void {
+  const at = (f: HeaderField) => headerFieldOffset(l, f);
   wr.bytes.set(h.ident, 0);
-  const w = l.is64 ? 8 : 4;
-  const o = 24 + 3 * w;
   wr.u16(16, h.type);
   wr.u16(18, h.machine);
   wr.u32(20, h.version);
-  wr.word(24, h.entry, l.is64);
-  wr.word(24 + w, h.phoff, l.is64);
-  wr.word(24 + 2 * w, h.shoff, l.is64);
-  wr.u32(o, h.flags);
-  wr.u16(o + 4, h.ehsize);
-  wr.u16(o + 6, h.phentsize);
-  wr.u16(o + 8, h.phnum);
-  wr.u16(o + 10, h.shentsize);
-  wr.u16(o + 12, h.shnum);
-  wr.u16(o + 14, h.shstrndx);
+  wr.word(at('entry'), h.entry, l.is64);
+  wr.word(at('phoff'), h.phoff, l.is64);
+  wr.word(at('shoff'), h.shoff, l.is64);
+  wr.u32(at('flags'), h.flags);
+  wr.u16(at('ehsize'), h.ehsize);
+  wr.u16(at('phentsize'), h.phentsize);
+  wr.u16(at('phnum'), h.phnum);
+  wr.u16(at('shentsize'), h.shentsize);
+  wr.u16(at('shnum'), h.shnum);
+  wr.u16(at('shstrndx'), h.shstrndx);
 }
 
 export function readShdr(r: ByteReader, l: ClassLayout, at: number): RawShdr {

@@ -1,7 +1,7 @@
 import { ByteReader, readCString, toSafeNumber } from './bytes.js';
 import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName } from './constants.js';
 import { ElfFormatError } from './errors.js';
-import { LAYOUT32, LAYOUT64, type ClassLayout, type RawShdr, readHeader, readShdr, readSym, splitRelInfo } from './layout.js';
+import { LAYOUT32, LAYOUT64, type ClassLayout, headerFieldOffset, type RawShdr, readHeader, readShdr, readSym, splitRelInfo } from './layout.js';
 import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
 
 /**
@@ -61,39 +61,39 @@ class Parser {
   parse(): ElfFile {
     const { r, l } = this;
     const header = readHeader(r, l);
-    if (header.ehsize !== l.ehdrSize) this.fail(`e_ehsize is ${header.ehsize}, expected ${l.ehdrSize}`, undefined, l.is64 ? 52 : 40);
+    if (header.ehsize !== l.ehdrSize) this.fail(`e_ehsize is ${header.ehsize}, expected ${l.ehdrSize}`, undefined, headerFieldOffset(l, 'ehsize'));
     let extent = l.ehdrSize;
     if (header.phnum > 0 && header.phoff !== 0n) {
-      const phoff = toSafeNumber(header.phoff, 'e_phoff', this.file, l.is64 ? 32 : 28);
+      const phoff = toSafeNumber(header.phoff, 'e_phoff', this.file, headerFieldOffset(l, 'phoff'));
       r.need(phoff, header.phnum * header.phentsize, 'program header table');
       extent = Math.max(extent, phoff + header.phnum * header.phentsize);
     }
 
     // Section header table, with the SHN_LORESERVE escapes for huge counts.
-    const shoff = toSafeNumber(header.shoff, 'e_shoff', this.file, l.is64 ? 40 : 32);
+    const shoff = toSafeNumber(header.shoff, 'e_shoff', this.file, headerFieldOffset(l, 'shoff'));
     this.shoff = shoff;
     let shnum = header.shnum;
     let shstrndx = header.shstrndx;
     if (shoff !== 0) {
       if (header.shentsize !== l.shdrSize) {
-        this.fail(`e_shentsize is ${header.shentsize}, expected ${l.shdrSize}`, undefined, l.is64 ? 58 : 46);
+        this.fail(`e_shentsize is ${header.shentsize}, expected ${l.shdrSize}`, undefined, headerFieldOffset(l, 'shentsize'));
       }
       r.need(shoff, l.shdrSize, 'section header table');
       const first = readShdr(r, l, shoff);
       if (shnum === 0) shnum = toSafeNumber(first.size, 'section count in section 0', this.file, shoff);
       if (shstrndx === SHN.XINDEX) shstrndx = first.link;
-      if (shnum === 0) this.fail('e_shoff is set but the file has no sections (e_shnum and section 0 sh_size are 0)', undefined, l.is64 ? 60 : 48);
+      if (shnum === 0) this.fail('e_shoff is set but the file has no sections (e_shnum and section 0 sh_size are 0)', undefined, headerFieldOffset(l, 'shnum'));
       r.need(shoff, shnum * l.shdrSize, `section header table of ${shnum} entries`);
       extent = Math.max(extent, shoff + shnum * l.shdrSize);
     } else {
-      if (shnum !== 0 || shstrndx !== 0) this.fail(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, undefined, l.is64 ? 40 : 32);
+      if (shnum !== 0 || shstrndx !== 0) this.fail(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, undefined, headerFieldOffset(l, 'shoff'));
       shnum = 0;
     }
     for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, shoff + i * l.shdrSize));
 
     // Section names first, so every later error can name its section.
     if (shnum > 0) {
-      if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, l.is64 ? 62 : 50);
+      if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, headerFieldOffset(l, 'shstrndx'));
       const strRaw = this.raw[shstrndx]!;
       if (strRaw.type !== SHT.STRTAB) this.fail(`e_shstrndx ${shstrndx} names a section of type ${sectionTypeName(strRaw.type)}, not a string table`, undefined, shoff + shstrndx * l.shdrSize);
       const strtab = this.contents(shstrndx, strRaw);
@@ -310,7 +310,7 @@ class Parser {
     const isRela = s.type === SHT.RELA;
     const entsize = isRela ? l.relaSize : l.relSize;
     const count = this.checkTable(s, entsize, `${sectionTypeName(s.type)} section`);
-    const w = l.is64 ? 8 : 4;
+    const w = l.wordSize;
     const base = s.orig!.offset;
     const relocs: Relocation[] = new Array(count);
     for (let k = 0; k < count; k++) {

@@ -153,7 +153,7 @@ function encodeRelocations(elf: ElfFile, s: Section): Uint8Array {
   const l = elf.layout;
   const isRela = s.type === SHT.RELA;
   const size = isRela ? l.relaSize : l.relSize;
-  const word = l.is64 ? 8 : 4;
+  const word = l.wordSize;
   const relocs = s.relocations!;
   const out = new Uint8Array(relocs.length * size);
   const w = new ByteWriter(out, elf.littleEndian);
