@@ -13,6 +13,7 @@ import {
 import { archRelocationRule } from './arch-rules.js';
 import { isInitSection, specialSectionRule } from './special-sections.js';
 import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
+import { isDefinitionKind } from '../symbols/nm-letters.js';
 import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
 
 /**
@@ -365,7 +366,7 @@ class Resolver {
 
 /** Undefined entries (nm 'U', 'w', 'v') are references, not definitions. */
 function isDefinition(d: MapDefinition): boolean {
-  return d.kind === undefined || !/^[Uwv]$/.test(d.kind);
+  return isDefinitionKind(d.kind);
 }
 
 function matchesHint(d: MapDefinition, h: PositionHintInput): boolean {

@@ -2,6 +2,8 @@
  * The in-memory map that `klp-convert symbols` builds before writing it:
  * objects in output order, each with its symbols in kernel counting order.
  */
+import { isGlobalKind } from '../nm-letters.js';
+
 export interface MapSymbol {
   name: string;
   /** nm letter. */
@@ -49,6 +51,6 @@ export function markExports(object: MapObject, alsoExported: ReadonlySet<string>
   for (const s of object.symbols) if (s.name.startsWith('__ksymtab_')) ksymtab.add(s.name.slice('__ksymtab_'.length));
   if (ksymtab.size === 0 && alsoExported.size === 0) return;
   for (const s of object.symbols) {
-    if ((ksymtab.has(s.name) || alsoExported.has(s.name)) && s.kind >= 'A' && s.kind <= 'Z' && !s.loadOnly) s.exported = true;
+    if ((ksymtab.has(s.name) || alsoExported.has(s.name)) && isGlobalKind(s.kind) && !s.loadOnly) s.exported = true;
   }
 }
