@@ -1,0 +1,65 @@
+/**
+ * Where a klp relocation may go: rules of the kernel about the section it
+ * lands in (special and init sections, SHT_REL, module-gated vmlinux
+ * symbols) and of the architecture's loader (arch-rules.ts).
+ */
+import { type ElfFile, SHF, SHT } from '../elf/index.js';
+import { type Diagnostics, hex } from './diagnostics.js';
+import { objectNameProblem } from './naming.js';
+import { archRelocationRule } from './arch-rules.js';
+import { isInitSection, specialSectionRule } from './special-sections.js';
+import type { ConvertedSymbol } from './plan-model.js';
+
+/**
+ * Check every reference of a converted symbol against the kernel's rules for
+ * where klp relocations may live. Returns false (with errors) if any fails.
+ */
+export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnostics): boolean {
+  let ok = true;
+  const objProblem = objectNameProblem(c.gate) ?? objectNameProblem(c.object);
+  if (objProblem) {
+    diags.error('KLP021', `${elf.fileName}: symbol '${c.name}': ${objProblem}`);
+    return false;
+  }
+  if (c.gate !== 'vmlinux' && c.object === 'vmlinux') {
+    diags.error(
+      'KLP040',
+      `${elf.fileName}: symbol '${c.name}' is in vmlinux but its relocations would be applied when module '${c.gate}' loads; the kernel refuses vmlinux symbols in module-specific klp relocation sections`,
+      [`use .klp.sym.rela.vmlinux.vmlinux.${c.name},${c.position} (or let klp-convert place it)`],
+    );
+    return false;
+  }
+  const late = c.gate !== 'vmlinux';
+  for (const ref of c.references) {
+    const target = ref.section.infoSection;
+    if (!target || (target.flags & SHF.ALLOC) === 0n) continue; // the loader ignores relocations of non-allocated sections
+    const at = `${elf.fileName}: section '${ref.section.name}' offset ${hex(ref.relocation.offset)}`;
+    if (ref.section.type === SHT.REL) {
+      diags.error('KLP041', `${at}: relocation to '${c.name}' is in an SHT_REL section; the kernel applies klp relocations only as SHT_RELA`);
+      ok = false;
+      continue;
+    }
+    if (late) {
+      const rule = specialSectionRule(target.name);
+      if (rule) {
+        diags.error('KLP042', `${at}: relocation to '${c.name}' of module ${c.gate} in special section '${target.name}': ${rule.reason}`, [`remedy: ${rule.remedy}`]);
+        ok = false;
+        continue;
+      }
+      if (isInitSection(target.name)) {
+        diags.error('KLP043', `${at}: relocation to '${c.name}' of module ${c.gate} in init section '${target.name}': init sections are freed after the livepatch loads, before a relocation applied when ${c.gate} loads could be written`, [
+          'move the reference out of __init code',
+        ]);
+        ok = false;
+        continue;
+      }
+    }
+    const archRule = archRelocationRule(elf.machine, ref.relocation.type);
+    const problem = archRule?.check(target, Number(ref.relocation.offset), elf.littleEndian, c.name);
+    if (problem) {
+      diags.error('KLP044', `${at}: ${problem.reason}`, [`remedy: ${problem.remedy}`]);
+      ok = false;
+    }
+  }
+  return ok;
+}

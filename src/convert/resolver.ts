@@ -1,0 +1,245 @@
+/**
+ * The decision ladder: for one undefined symbol, whether it stays an ordinary
+ * relocation or becomes a klp one, with which object and position (the
+ * README's "What it decides", in that order).
+ */
+import { type ElfFile, STB } from '../elf/index.js';
+import { type Annotation } from './annotations.js';
+import { type Diagnostics, hex } from './diagnostics.js';
+import { KLP_SYM_RELA_PREFIX, kernelModuleName, objectNameProblem, parseKlpSymRelaName, symbolNameProblem } from './naming.js';
+import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
+import { isDefinitionKind } from '../symbols/nm-letters.js';
+import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
+import type { Candidate, PlanOptions, ConvertedSymbol } from './plan-model.js';
+import { KEPT_WITHOUT_SYMBOL_INFORMATION } from './plan-model.js';
+import { describeHint, describeCandidates } from './candidate-text.js';
+
+type Decision =
+  | { kind: 'keep'; reason: string }
+  | { kind: 'convert'; name: string; object: string; position: number; gate: string; how: ConvertedSymbol['how'] };
+
+export class Resolver {
+  constructor(
+    private readonly elf: ElfFile,
+    private readonly lookup: SymbolLookup,
+    private readonly diags: Diagnostics,
+    private readonly options: PlanOptions,
+  ) {}
+
+  private where(c: Candidate): string {
+    const r = c.references[0]!;
+    return `${this.elf.fileName}: section '${r.section.name}' offset ${hex(r.relocation.offset)}`;
+  }
+
+  decide(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+    const d = this.decideOnce(c, annotation, hint);
+    if (d?.kind === 'convert' && d.object !== 'vmlinux' && !this.stableWhileLoading(c, d.object, d.name, d.position)) return undefined;
+    return d;
+  }
+
+  /**
+   * A livepatch loaded before its target module resolves the target's symbols
+   * while that module is still loading, when the kernel counts its whole
+   * symtab (init symbols too); after init it counts fewer. A position is only
+   * safe if both counts agree on it. Maps that record both views say so.
+   */
+  private stableWhileLoading(c: Candidate, object: string, name: string, position: number): boolean {
+    const atLoad = this.lookup.countAtLoad?.(object, name);
+    if (atLoad === undefined) return true;
+    const after = this.lookup.countIn(object, name);
+    if (position === 0) {
+      if (atLoad <= 1) return true;
+      this.diags.error(
+        'KLP025',
+        `${this.where(c)}: '${name}' is unique in ${object} after it initialises, but while ${object} is loading the kernel counts ${atLoad} symbols of that name (init symbols too); a livepatch loaded first would fail with "unresolvable ambiguity"`,
+        ['rename the init symbol in the target, or load the livepatch only after the target'],
+      );
+      return false;
+    }
+    const def = this.lookup.definitions(name).find((x) => x.object === object && x.rank === position);
+    if (!def || def.loadRank === undefined || def.loadRank === position) return true;
+    this.diags.error(
+      'KLP025',
+      `${this.where(c)}: position ${position} of '${name}' in ${object} (of ${after ?? '?'}) becomes position ${def.loadRank} while ${object} is loading (init symbols count then); a livepatch loaded first would resolve a different symbol`,
+    );
+    return false;
+  }
+
+  private decideOnce(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+    const name = c.symbol.name;
+
+    // Asm-label annotation: the source named object and position itself.
+    if (name.startsWith(KLP_SYM_RELA_PREFIX)) {
+      const parsed = parseKlpSymRelaName(name);
+      if (!parsed) {
+        this.diags.error('KLP017', `${this.where(c)}: symbol '${name}' is not of the form .klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>`);
+        return undefined;
+      }
+      if (!this.checkExplicit(c, parsed.object, parsed.name, parsed.position, `asm label '${name}'`)) return undefined;
+      return { kind: 'convert', name: parsed.name, object: parsed.object, position: parsed.position, gate: parsed.patchedObject, how: 'asm-label' };
+    }
+
+    const nameProblem = symbolNameProblem(name);
+    if (nameProblem) {
+      this.diags.error('KLP021', `${this.where(c)}: ${nameProblem}`);
+      return undefined;
+    }
+
+    if (annotation) {
+      if (hint && ((hint.object !== undefined && kernelModuleName(hint.object) !== annotation.object) || (hint.position !== undefined && hint.position !== annotation.position))) {
+        this.diags.error(
+          'KLP018',
+          `${this.where(c)}: '${name}' is annotated as ${annotation.object},${annotation.position} (${annotation.where}) but ${hint.origin.file}:${hint.origin.line} says ${describeHint(hint).replace(/ \(.*\)$/, '')}`,
+          ['keep one of the two'],
+        );
+        return undefined;
+      }
+      if (!this.checkExplicit(c, annotation.object, name, annotation.position, `annotation ${annotation.where}`)) return undefined;
+      return { kind: 'convert', name, object: annotation.object, position: annotation.position, gate: annotation.object, how: 'annotation' };
+    }
+
+    const exp = this.lookup.exporter(name);
+    if (exp) {
+      const object = kernelModuleName(exp.object);
+      if (object === 'vmlinux') return { kind: 'keep', reason: `exported by vmlinux (${exp.origin.file}:${exp.origin.line})` };
+      if (this.options.keepModuleExports) return { kind: 'keep', reason: `exported by module ${object}; kept ordinary as asked (the livepatch will depend on ${object})` };
+      const position = this.exportPosition(object, name);
+      return { kind: 'convert', name, object, position, gate: object, how: 'module-export' };
+    }
+
+    if (hint?.position !== undefined && hint.object !== undefined) {
+      if (!this.checkExplicit(c, hint.object, name, hint.position, `${hint.origin.file}:${hint.origin.line}`)) return undefined;
+      return { kind: 'convert', name, object: hint.object, position: hint.position, gate: hint.object, how: 'positions-file' };
+    }
+
+    return this.fromMaps(c, hint);
+  }
+
+  /** A module export is global, so normally unique in its module; if the map says otherwise, use the global's rank. */
+  private exportPosition(object: string, name: string): number {
+    const n = this.lookup.countIn(object, name);
+    if (n === undefined || n <= 1) return 0;
+    const global = this.lookup.definitions(name).find((d) => d.object === object && d.kind !== undefined && /^[A-Z]$/.test(d.kind) && d.kind !== 'U');
+    return global?.rank ?? 0;
+  }
+
+  /** Validate an object and position the author gave, against the maps where they describe that object. */
+  private checkExplicit(c: Candidate, object: string, name: string, position: number, source: string): boolean {
+    const problem = objectNameProblem(object) ?? symbolNameProblem(name);
+    if (problem) {
+      this.diags.error('KLP021', `${this.where(c)}: ${source}: ${problem}`);
+      return false;
+    }
+    const count = this.lookup.countIn(object, name) ?? (this.lookup.objects.has(object) ? 0 : undefined);
+    if (count === undefined) return true; // no map describes that object: trust the author
+    if (count === 0) {
+      this.diags.error('KLP022', `${this.where(c)}: ${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`, this.candidateNotes(name));
+      return false;
+    }
+    if (position === 0 && count > 1) {
+      this.diags.error(
+        'KLP023',
+        `${this.where(c)}: ${source} gives position 0 for '${name}' in ${object}, but ${object} has ${count} symbols of that name; position 0 means the only one`,
+        this.candidateNotes(name),
+      );
+      return false;
+    }
+    if (position > count) {
+      this.diags.error('KLP024', `${this.where(c)}: ${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`, this.candidateNotes(name));
+      return false;
+    }
+    return true;
+  }
+
+  private fromMaps(c: Candidate, hint: PositionHintInput | undefined): Decision | undefined {
+    const name = c.symbol.name;
+    let defs = this.lookup.definitions(name).filter(isDefinition);
+    if (hint) defs = defs.filter((d) => matchesHint(d, hint));
+
+    if (defs.length === 0) {
+      if (hint?.object !== undefined && !this.lookup.objects.has(hint.object)) {
+        // The positions file names an object no map describes: trust it, as for annotations.
+        return { kind: 'convert', name, object: hint.object, position: 0, gate: hint.object, how: 'positions-file' };
+      }
+      if (c.symbol.bind === STB.WEAK) {
+        this.diags.warning('KLP033', `${this.where(c)}: weak symbol '${name}' is in no symbol map and not exported; left undefined (the kernel resolves it to 0)`);
+        return { kind: 'keep', reason: 'weak, found nowhere' };
+      }
+      const all = this.lookup.definitions(name).filter(isDefinition);
+      if (hint && all.length > 0) {
+        const notes = this.candidateNotes(name);
+        if (hint.file !== undefined && all.every((d) => d.file === undefined)) {
+          notes.push(
+            `the maps that describe '${name}' record no source files (a /proc/kallsyms dump, System.map or upstream map);`,
+            'give first a map generated by `klp-convert symbols` from objects with symbols (STT_FILE), or use a position',
+          );
+        }
+        this.diags.error('KLP031', `${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, notes);
+      } else if (this.options.annotationsOnly) {
+        return { kind: 'keep', reason: KEPT_WITHOUT_SYMBOL_INFORMATION };
+      } else {
+        this.diags.error('KLP030', `${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
+          this.lookup.objects.size === 0 ? 'no symbol map was given: pass --symbols <map> (or --kdir)' : `searched ${this.lookup.objects.size} objects`,
+          'if a module exports it, pass that module\'s Module.symvers with --symvers',
+        ], name);
+      }
+      return undefined;
+    }
+
+    const objects = new Set(defs.map((d) => d.object));
+    if (objects.size > 1) {
+      this.ambiguous(c, defs, `is defined in ${objects.size} objects`);
+      return undefined;
+    }
+    const object = kernelModuleName(defs[0]!.object);
+    const count = this.lookup.countIn(defs[0]!.object, name) ?? defs.length;
+    if (count === 1 && defs.length === 1) return { kind: 'convert', name, object, position: 0, gate: object, how: hint ? 'positions-file' : 'unique' };
+    if (defs.length === 1) {
+      const rank = defs[0]!.rank;
+      if (rank !== undefined && this.lookup.orderKnown(defs[0]!.object, name)) {
+        return { kind: 'convert', name, object, position: rank, gate: object, how: 'map-position' };
+      }
+      this.ambiguous(c, this.lookup.definitions(name).filter(isDefinition), `has ${count} definitions in ${object} and the map does not know their kallsyms order`);
+      return undefined;
+    }
+    this.ambiguous(c, defs, `has ${defs.length} definitions in ${object}`);
+    return undefined;
+  }
+
+  private ambiguous(c: Candidate, defs: readonly MapDefinition[], what: string): void {
+    const name = c.symbol.name;
+    const notes = ['candidates:', ...describeCandidates(defs).map((l) => `  ${l}`)];
+    const first = defs.find((d) => d.rank !== undefined) ?? defs[0]!;
+    const pos = first.rank ?? 1;
+    notes.push(
+      'say which one in a positions file (--positions), e.g.:',
+      `  ${name}: { object: ${first.object}, position: ${pos} }`,
+      'or annotate the source:',
+      `  KLP_MODULE_RELOC(${first.object}) = { KLP_SYMPOS(${name}, ${pos}) };`,
+    );
+    this.diags.error('KLP032', `${this.where(c)}: symbol '${name}' ${what}; its position is ambiguous`, notes);
+  }
+
+  private candidateNotes(name: string): string[] {
+    const defs = this.lookup.definitions(name).filter(isDefinition);
+    if (defs.length === 0) return [];
+    return ['the maps know:', ...describeCandidates(defs).map((l) => `  ${l}`)];
+  }
+}
+
+/** Undefined entries (nm 'U', 'w', 'v') are references, not definitions. */
+function isDefinition(d: MapDefinition): boolean {
+  return isDefinitionKind(d.kind);
+}
+
+function matchesHint(d: MapDefinition, h: PositionHintInput): boolean {
+  if (h.object !== undefined && kernelModuleName(d.object) !== kernelModuleName(h.object)) return false;
+  if (h.position !== undefined && d.rank !== undefined && d.rank !== h.position) return false;
+  // Maps hold STT_FILE basenames or paths; authors write paths: a '/'-bounded suffix either way.
+  if (h.file !== undefined && (d.file === undefined || !sourceFileMatches(h.file, d.file))) return false;
+  if (h.type !== undefined) {
+    const t = symbolTypeOfKind(d.kind);
+    if (t !== undefined && t !== h.type) return false;
+  }
+  return true;
+}
