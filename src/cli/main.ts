@@ -2,6 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import type { Diagnostic } from '../convert/diagnostics.js';
 import { EXIT } from './exit-codes.js';
 import { consoleReporter, describeError } from './report.js';
 import { addSymbolsCommand } from './symbols-command.js';
@@ -98,13 +99,15 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
       const { parseElf } = await import('../elf/index.js');
       const { readRegularFile } = await import('../util/read-file.js');
       const { checkLivepatchElf, hasLivepatchModinfo, klpRelaSectionCount } = await import('../convert/verify.js');
+      const { formatDiagnostic } = await import('../convert/diagnostics.js');
       let worst: number = EXIT.OK;
       for (const f of files) {
         try {
           const elf = parseElf(await readRegularFile(f), f);
-          const problems = checkLivepatchElf(elf);
-          if (!hasLivepatchModinfo(elf)) problems.push(`${f}: .modinfo has no 'livepatch=Y'`);
-          for (const p of problems) process.stderr.write(`klp-convert: ${p}\n`);
+          // The same diagnostics, codes and rendering as a conversion's.
+          const problems: Diagnostic[] = checkLivepatchElf(elf).map((message) => ({ severity: 'error', code: 'KLP001', message }));
+          if (!hasLivepatchModinfo(elf)) problems.push({ severity: 'error', code: 'KLP003', message: `${f}: .modinfo has no 'livepatch=Y'` });
+          for (const p of problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
           const klp = klpRelaSectionCount(elf);
           process.stderr.write(`klp-convert: ${f}: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${klp} klp relocation section${klp === 1 ? '' : 's'})\n`);
           if (problems.length > 0) worst = Math.max(worst, EXIT.CONVERSION_FAILED);

@@ -72,8 +72,10 @@ describe('malformed modules: located errors, no exit 4, no output', () => {
       expect(r.stderr).not.toMatch(/internal error/);
       expect(existsSync(out)).toBe(false);
       expect(readFileSync(input).equals(before)).toBe(true);
-      // `check` says the same of the input.
-      expect(run(['check', input]).status).toBe(1);
+      // `check` says the same of the input, with the same code and rendering.
+      const check = run(['check', input]);
+      expect(check.status).toBe(1);
+      expect(check.stderr).toMatch(new RegExp(`klp-convert: error: \\S*/${name}\\.ko: .*\\[KLP001\\]`));
     });
   }
 
