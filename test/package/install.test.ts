@@ -76,6 +76,14 @@ describe('the npm package', () => {
     expect(check.status, check.stderr).toBe(0);
   });
 
+  it('runs through npx from the tarball, with nothing installed', () => {
+    const empty = join(work, 'npx');
+    mkdirSync(empty);
+    const r = sh('npx', ['--yes', '--prefer-offline', `--package=${tarball}`, 'klp-convert', '--version'], {}, empty);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
+  });
+
   it('prints the path of the installed kbuild fragment', () => {
     const r = sh(bin, ['--kbuild-fragment']);
     expect(r.status).toBe(0);
