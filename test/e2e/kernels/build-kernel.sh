@@ -22,20 +22,13 @@ set -euo pipefail
 # this file while a long run is going on cannot change what that run does.
 {
 
-die() { echo "e2e: error: $*" >&2; exit 1; }
-log() { echo "e2e: $*" >&2; }
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=recipe.sh
+. "$HERE/recipe.sh"
 config_only=
 if [ "${1:-}" = --config-only ]; then config_only=1; shift; fi
 [ $# -eq 2 ] || die "usage: build-kernel.sh [--config-only] <ppc64le|s390x> <out-dir>"
-karch=$1
-case $karch in ppc64le|s390x) ;; *) die "unknown arch '$karch' (want ppc64le or s390x)" ;; esac
-# shellcheck source=ppc64le/kernel.conf
-. "$HERE/$karch/kernel.conf"
-fragment=$HERE/$karch/config-fragment
-[ -f "$fragment" ] || die "no $fragment"
-frag_sha=$(sha256sum < "$fragment" | cut -d' ' -f1)
+load_recipe "$1"
 
 mkdir -p "$2" || die "cannot create $2"
 out=$(cd "$2" && pwd)

@@ -26,22 +26,15 @@ set -euo pipefail
 # this file while a long run is going on cannot change what that run does.
 {
 
-die() { echo "e2e: error: $*" >&2; exit 1; }
-log() { echo "e2e: $*" >&2; }
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=recipe.sh
+. "$HERE/recipe.sh"
 REPO_DIR=$(cd "$HERE/../../.." && pwd)
 
 check_only=
 if [ "${1:-}" = --check ]; then check_only=1; shift; fi
 [ $# -eq 1 ] || die "usage: prepare.sh [--check] <ppc64le|s390x>"
-karch=$1
-case $karch in ppc64le|s390x) ;; *) die "unknown arch '$karch' (want ppc64le or s390x)" ;; esac
-# shellcheck source=ppc64le/kernel.conf
-. "$HERE/$karch/kernel.conf"
-fragment=$HERE/$karch/config-fragment
-[ -f "$fragment" ] || die "no $fragment"
-frag_sha=$(sha256sum < "$fragment" | cut -d' ' -f1)
+load_recipe "$1"
 start=$(date +%s.%N)
 tmp=
 trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
