@@ -23,23 +23,13 @@ import { checkLivepatchElf } from '../../src/convert/verify.js';
 import { type ElfFile, ElfFormatError, parseElf, SHF, SHN, SHT, writeElf } from '../../src/elf/index.js';
 import { loadSymbolIndex } from '../../src/symbols/index.js';
 import { type Arch, buildFixture } from '../support/fixtures.js';
+import { rng } from '../support/rng.js';
 import { memoryLookup } from './lookup.js';
 
 const SEED = Number(process.env.KLPT_FUZZ_SEED ?? 0x6b6c7032);
 const ITERATIONS = Number(process.env.KLPT_FUZZ_ITERATIONS ?? 300);
 const ARCHES: Arch[] = ['x86_64', 'ppc64le', 's390x', 'aarch64'];
 const SAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'symbols-maps', 'sample');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KLP_NAMES = ['.klp.rela.vmlinux..text', '.klp.rela.vmlinux.', '.klp.rela.a.b.c', '.klp.rela.', '.klp.rela.klpt_target..data', '.klp.rela.x'];
 const SYM_NAMES = ['.klp.sym.vmlinux.nr_processes,0', '.klp.sym.vmlinux.x', '.klp.sym.a.b.c,1', '.klp.sym.vmlinux.y,999999', '.klp.sym..,0'];

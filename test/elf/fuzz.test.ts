@@ -14,24 +14,13 @@ import { describe, expect, test } from 'vitest';
 import { ElfFormatError, parseElf, writeElf } from '../../src/elf/index.js';
 import { type ElfShape, describeOffset, elfShape, writeUint } from '../support/elf-bytes.js';
 import { ARCHES, buildFixture } from '../support/fixtures.js';
+import { rng } from '../support/rng.js';
 import { firstDifference } from './helpers.js';
 
 const SEED = Number(process.env.KLPT_FUZZ_SEED ?? 0x6b6c7031);
 const ITERATIONS = Number(process.env.KLPT_FUZZ_ITERATIONS ?? 600);
 /** Fixtures to mutate (the xindex one is 5-7 MB: too slow to copy thousands of times). */
 const NAMES = ['livepatch', 'annotated', 'extern', 'target'];
-
-/** mulberry32: small, fast, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0n, 1n, 2n, 3n, 4n, 7n, 8n, 0x10n, 0x40n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xff00n, 0xff20n, 0xfff1n, 0xfffen, 0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x1_0000_0000n, 0x7fff_ffff_ffff_ffffn, 0xffff_ffff_ffff_ffffn];
 
