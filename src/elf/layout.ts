@@ -66,28 +66,19 @@ export type HeaderField = 'entry' | 'phoff' | 'shoff' | 'flags' | 'ehsize' | 'ph
 export function headerFieldOffset(l: ClassLayout, field: HeaderField): number {
   const w = l.wordSize;
   const afterWords = 24 + 3 * w; // e_flags follows e_entry, e_phoff, e_shoff
-  switch (field) {
-    case 'entry':
-      return 24;
-    case 'phoff':
-      return 24 + w;
-    case 'shoff':
-      return 24 + 2 * w;
-    case 'flags':
-      return afterWords;
-    case 'ehsize':
-      return afterWords + 4;
-    case 'phentsize':
-      return afterWords + 6;
-    case 'phnum':
-      return afterWords + 8;
-    case 'shentsize':
-      return afterWords + 10;
-    case 'shnum':
-      return afterWords + 12;
-    case 'shstrndx':
-      return afterWords + 14;
-  }
+  const offsets: Record<HeaderField, number> = {
+    entry: 24,
+    phoff: 24 + w,
+    shoff: 24 + 2 * w,
+    flags: afterWords,
+    ehsize: afterWords + 4,
+    phentsize: afterWords + 6,
+    phnum: afterWords + 8,
+    shentsize: afterWords + 10,
+    shnum: afterWords + 12,
+    shstrndx: afterWords + 14,
+  };
+  return offsets[field];
 }
 
 export function readHeader(r: ByteReader, l: ClassLayout): RawHeader {
