@@ -147,6 +147,11 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
   });
 }
 
+/** Run the klp-convert CLI of this checkout (bin/klp-convert.js); never throws (look at .code). */
+export function klpConvert(args: string[]): Promise<StepResult> {
+  return run(process.execPath, [join(REPO_DIR, 'bin/klp-convert.js'), ...args]);
+}
+
 /** Run one of the e2e shell scripts; throws with its output on failure. */
 export async function step(script: string, args: string[], env?: Record<string, string>): Promise<StepResult> {
   const r = await run(join(E2E_DIR, script), args, env ? { env } : {});

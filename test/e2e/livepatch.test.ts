@@ -28,6 +28,7 @@ import {
   e2eEnv,
   selectedCells,
   hex,
+  klpConvert,
   insmods,
   kallsyms,
   kallsymsOf,
@@ -46,7 +47,6 @@ import {
   type BootResult,
   type CellId,
   type E2EEnv,
-  type KallsymsLine,
   type StepResult,
 } from './harness.js';
 import { badNopCopy, R_PPC64_ADDR64, R_PPC64_REL24, siblingCopy } from './ppc64.js';
@@ -252,8 +252,7 @@ function cellSuite(cell: CellId): void {
 
   /** klp-convert with this cell's boot-1 map and Module.symvers. */
   async function convertWithMaps(input: string, output: string): Promise<StepResult> {
-    return run('node', [
-      join(REPO_DIR, 'bin/klp-convert.js'),
+    return klpConvert([
       '--symbols', state.kallsymsFile!,
       '--symvers', join(state.env.kdir, 'Module.symvers'),
       input,
@@ -305,7 +304,7 @@ function cellSuite(cell: CellId): void {
       writeFileSync(state.kallsymsFile, dump.join('\n') + '\n');
 
       // Conversion through kbuild/klp-convert.mk (needs the CLI).
-      const help = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), '--help']);
+      const help = await klpConvert(['--help']);
       if (help.code !== 0) {
         state.convertError =
           `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); build it with \`npm run build\`:\n` +
@@ -316,7 +315,7 @@ function cellSuite(cell: CellId): void {
       // map that describes klpt_target answers for it, so it comes before the
       // kallsyms dump (which answers for vmlinux).
       state.targetMap = join(b, 'klpt_target.klps');
-      const map = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'symbols', '--modules', rawKo('klpt_target'), '-o', state.targetMap]);
+      const map = await klpConvert(['symbols', '--modules', rawKo('klpt_target'), '-o', state.targetMap]);
       state.timings.mapTarget = map.seconds;
       if (map.code !== 0) {
         state.convertError = `klp-convert symbols on klpt_target.ko failed, exit ${map.code}:\n${tail(map.stderr, 20)}`;
@@ -347,8 +346,7 @@ function cellSuite(cell: CellId): void {
           const plan = planSample(dir, inputs);
           state.samples[variant] = plan;
           mkdirSync(join(sampleDir, variant), { recursive: true });
-          const r = await run('node', [
-            join(REPO_DIR, 'bin/klp-convert.js'),
+          const r = await klpConvert([
             '--symbols', plan.symbols,
             '--symvers', plan.symvers,
             plan.module,
@@ -753,7 +751,7 @@ function cellSuite(cell: CellId): void {
       it(`${L}: a klp call without the nop after it is refused by klp-convert and by the kernel ("Expected nop after call")`, async () => {
         if (state.ppcCopiesError) throw new Error(state.ppcCopiesError);
         const copy = join(state.env.buildDir, 'extra', 'badnop', 'klpt_cmdline.ko');
-        const check = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'check', copy]);
+        const check = await klpConvert(['check', copy]);
         expect(check.code, check.stderr).not.toBe(0);
         expect(check.stderr).toMatch(/call to '\.klp\.sym\.vmlinux\.nr_processes,0' \(R_PPC64_REL24\) is not followed by a nop/);
         const s = scenario(boot2(), 'ppcnop');
@@ -770,7 +768,7 @@ function cellSuite(cell: CellId): void {
         expect(refused.code, refused.stderr).toBe(1);
         expect(refused.stderr).toMatch(/sibling call to 'nr_processes' \(R_PPC64_REL24 on a 'b' without link\)/);
         const copy = join(state.env.buildDir, 'extra', 'sibling', 'klpt_sibling.ko');
-        const check = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), 'check', copy]);
+        const check = await klpConvert(['check', copy]);
         expect(check.code, check.stderr).not.toBe(0);
         expect(check.stderr).toMatch(/sibling call to '\.klp\.sym\.vmlinux\.nr_processes,0'/);
         // The kernel accepts the module (it needs no nop after a b)...
@@ -817,11 +815,11 @@ function cellSuite(cell: CellId): void {
         if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
         // Debian's headers package links /lib/modules/<release>/build to itself.
         const out = join(state.env.buildDir, 'klpt_sympos3.auto.ko');
-        const r = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), rawKo('klpt_sympos3'), out]);
+        const r = await klpConvert([rawKo('klpt_sympos3'), out]);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stderr).toContain(`is for kernel ${state.env.kver}: using /lib/modules/${state.env.kver}/build/Module.symvers`);
         const byHand = join(state.env.buildDir, 'klpt_sympos3.by-hand.ko');
-        const h = await run('node', [join(REPO_DIR, 'bin/klp-convert.js'), '-e', join(state.env.kdir, 'Module.symvers'), rawKo('klpt_sympos3'), byHand]);
+        const h = await klpConvert(['-e', join(state.env.kdir, 'Module.symvers'), rawKo('klpt_sympos3'), byHand]);
         expect(h.code, h.stderr).toBe(0);
         expect(readFileSync(out).equals(readFileSync(byHand)), 'same bytes as with -e <headers>/Module.symvers').toBe(true);
         // And the klp symbols the make-converted module (which the kernel loaded) has.
