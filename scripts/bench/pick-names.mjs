@@ -43,7 +43,11 @@ const ok = (n) => seen.get(n) === 1 && !exported.has(n) && !/^(\.|__ksymtab|__ks
 const vm = [...firstObject].filter(([n, o]) => o === 'vmlinux' && ok(n)).map(([n]) => n);
 const byModule = new Map();
 for (const [n, o] of firstObject) if (o !== 'vmlinux' && ok(n)) (byModule.get(o) ?? byModule.set(o, []).get(o)).push(n);
-const every = (arr, k) => Array.from({ length: Math.min(k, arr.length) }, (_, i) => arr[Math.floor((i * arr.length) / Math.min(k, arr.length))]);
+/** k names spread evenly over arr. */
+const every = (arr, k) => {
+  const n = Math.min(k, arr.length);
+  return Array.from({ length: n }, (_, i) => arr[Math.floor((i * arr.length) / n)]);
+};
 const out = every(vm, Number(vmCount));
 const mods = [...byModule.keys()].sort().filter((m) => byModule.get(m).length >= 5);
 for (const m of every(mods, 10)) out.push(...every(byModule.get(m), Math.ceil(Number(modCount) / 10)));

@@ -38,7 +38,9 @@ describe('layering of src/', () => {
       }
       for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
         const target = layerOf(resolve(dirname(file), m[1]!));
-        if (target !== layer && !ALLOWED[layer]!.includes(target)) problems.push(`${relative(SRC, file)} imports ${m[1]} (${layer} -> ${target})`);
+        if (target !== layer && !ALLOWED[layer]!.includes(target)) {
+          problems.push(`${relative(SRC, file)} imports ${m[1]} (${layer} -> ${target})`);
+        }
       }
     }
     expect(problems).toEqual([]);
