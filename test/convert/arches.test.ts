@@ -89,7 +89,7 @@ describe('loader rules that depend on the code', () => {
   });
 
   /** The ppc64le fixture with the instruction word at `delta` from its REL24 call to nr_processes replaced. */
-  async function ppc64WithCallPatched(delta: number, word: number) {
+  async function ppc64WithCallPatched(delta: number, word: (old: number) => number) {
     const ko = await buildFixture('livepatch', 'ppc64le');
     const bytes = new Uint8Array(readFileSync(ko));
     const elf = parseElf(bytes, ko);
