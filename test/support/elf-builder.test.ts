@@ -71,9 +71,9 @@ describe.each(Object.keys(MACHINES) as Machine[])('ELF builder, %s', (machine) =
 
 describe('ELF builder input checks', () => {
   it('refuses a relocation to a symbol it was not given, and an addend SHT_REL cannot hold', () => {
-    expect(() => buildElf({ ...sample('x86_64'), relocations: [{ section: '.text', offset: 0, type: 2, symbol: 'nope' }] }))
-      .toThrow(/unknown symbol 'nope'/);
-    expect(() => buildElf({ ...sample('i386'), relocations: [{ section: '.text', offset: 0, type: 2, symbol: 'far_away', addend: 4 }] }))
-      .toThrow(/SHT_REL/);
+    const toNope = [{ section: '.text', offset: 0, type: 2, symbol: 'nope' }];
+    expect(() => buildElf({ ...sample('x86_64'), relocations: toNope })).toThrow(/unknown symbol 'nope'/);
+    const withAddend = [{ section: '.text', offset: 0, type: 2, symbol: 'far_away', addend: 4 }];
+    expect(() => buildElf({ ...sample('i386'), relocations: withAddend })).toThrow(/SHT_REL/);
   });
 });

@@ -159,10 +159,14 @@ export function buildElf(spec: ModuleSpec): Uint8Array {
   const le = m.littleEndian;
 
   // Section 0, the described sections, .modinfo, then one relocation section per patched section.
-  const laid: Laid[] = [{ name: '', type: 0, flags: 0n, data: new Uint8Array(0), align: 0, link: 0, info: 0, entsize: 0 }];
+  const plain = { flags: 0n, data: new Uint8Array(0), link: 0, info: 0, entsize: 0 };
+  const laid: Laid[] = [{ ...plain, name: '', type: 0, align: 0 }];
   const user = [...(spec.sections ?? [])];
   const modinfo = spec.modinfo ?? ['livepatch=Y'];
-  if (modinfo.length > 0) user.push({ name: '.modinfo', flags: 'a', align: 1, data: [...Buffer.from(modinfo.map((s) => `${s}\0`).join(''), 'latin1')] });
+  if (modinfo.length > 0) {
+    const strings = Buffer.from(modinfo.map((s) => `${s}\0`).join(''), 'latin1');
+    user.push({ name: '.modinfo', flags: 'a', align: 1, data: new Uint8Array(strings) });
+  }
   for (const s of user) {
     laid.push({
       name: s.name,
@@ -231,10 +235,11 @@ export function buildElf(spec: ModuleSpec): Uint8Array {
     });
   }
   const strtabIndex = symtabIndex + 1;
-  laid.push({ name: '.symtab', type: SHT_SYMTAB, flags: 0n, data: symtab, align: w, link: strtabIndex, info: firstGlobal, entsize: sizes.sym });
-  laid.push({ name: '.strtab', type: SHT_STRTAB, flags: 0n, data: strtab.bytes(), align: 1, link: 0, info: 0, entsize: 0 });
+  const symtabHeader = { link: strtabIndex, info: firstGlobal, entsize: sizes.sym };
+  laid.push({ ...plain, ...symtabHeader, name: '.symtab', type: SHT_SYMTAB, data: symtab, align: w });
+  laid.push({ ...plain, name: '.strtab', type: SHT_STRTAB, data: strtab.bytes(), align: 1 });
   const shstrtab = new StringTable();
-  laid.push({ name: '.shstrtab', type: SHT_STRTAB, flags: 0n, data: new Uint8Array(0), align: 1, link: 0, info: 0, entsize: 0 });
+  laid.push({ ...plain, name: '.shstrtab', type: SHT_STRTAB, align: 1 });
   const names = laid.map((s) => shstrtab.offset(s.name));
   laid[laid.length - 1]!.data = shstrtab.bytes();
 

@@ -377,7 +377,8 @@ export function readElfBytes(b: Uint8Array, file = '<bytes>'): ElfContents {
     modinfo() {
       const mi = byName.get('.modinfo');
       if (!mi) return [];
-      return Buffer.from(b.subarray(mi.offset, mi.offset + mi.size)).toString('latin1').split('\0').filter((x) => x.length > 0);
+      const text = Buffer.from(b.subarray(mi.offset, mi.offset + mi.size)).toString('latin1');
+      return text.split('\0').filter((x) => x.length > 0);
     },
   };
 }

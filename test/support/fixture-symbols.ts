@@ -18,8 +18,8 @@ export const LIVEPATCH_MAP: Readonly<Record<'vmlinux' | 'klpt_target', readonly 
 /** Kernel symbols of the "annotated" fixture (KLP_SYMPOS): duplicated names are listed once per definition. */
 export const ANNOTATED_MAP: Readonly<Record<'vmlinux' | 'klpt_target', readonly string[]>> = {
   vmlinux: [
-    'has_steal_clock', 'has_steal_clock', 'last_cmd', 'last_cmd', 'm_show', 'm_show', 'saved_command_line', 'nr_processes',
-    'tracepoint_printk_key',
+    'has_steal_clock', 'has_steal_clock', 'last_cmd', 'last_cmd', 'm_show', 'm_show',
+    'saved_command_line', 'nr_processes', 'tracepoint_printk_key',
   ],
   klpt_target: ['klpt_dup', 'klpt_dup', 'klp_string.12345'],
 };
@@ -37,7 +37,10 @@ export const VMLINUX_EXPORTS: Readonly<Record<string, string>> = {
 };
 
 /** The exports of the "livepatch" fixture's world: the kernel's and klpt_target's one. */
-export const LIVEPATCH_EXPORTS: Readonly<Record<string, string>> = { ...VMLINUX_EXPORTS, klpt_target_exported: 'klpt_target' };
+export const LIVEPATCH_EXPORTS: Readonly<Record<string, string>> = {
+  ...VMLINUX_EXPORTS,
+  klpt_target_exported: 'klpt_target',
+};
 
 /** Where each exporting module of the fixtures sits in a kernel tree, as Module.symvers names it. */
 const MODULE_PATHS: Readonly<Record<string, string>> = { klpt_target: 'drivers/misc/klpt-target' };
