@@ -16,10 +16,12 @@ export interface ShdrInfo {
   name: string;
   type: number;
   flags: bigint;
+  addr: bigint;
   offset: number;
   size: number;
   link: number;
   info: number;
+  addralign: number;
   entsize: number;
 }
 
@@ -155,10 +157,12 @@ export function elfShape(b: Uint8Array): ElfShape {
       name: '',
       type: u32(at + shField.type),
       flags: readUint(b, at + shField.flags, w as 4 | 8, le),
+      addr: readUint(b, at + shField.addr, w as 4 | 8, le),
       offset: word(at + shField.offset),
       size: word(at + shField.size),
       link: u32(at + shField.link),
       info: u32(at + shField.info),
+      addralign: word(at + shField.addralign),
       entsize: word(at + shField.entsize),
     });
   }
