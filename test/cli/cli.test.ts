@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LIVEPATCH_EXPORTS, LIVEPATCH_MAP, symbolDataText, symversText } from '../support/fixture-symbols.js';
 import { buildFixture } from '../support/fixtures.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -14,29 +15,15 @@ function run(args: string[], cwd?: string): { status: number; stderr: string; st
   return { status: r.status ?? -1, stderr: r.stderr, stdout: r.stdout };
 }
 
-const MAP = `klp-convert-symbol-data.0.1
-*vmlinux
-saved_command_line
-boot_command_line
-total_forks
-nr_threads
-nr_processes
-kallsyms_lookup_name
-tracepoint_printk_key
-__SCK__tp_func_sched_switch
-klpt_target_key
-klpt_target_fixup
-__ksymtab__printk
-_printk
-__ksymtab_pv_ops
-__ksymtab_avenrun
-__ksymtab_klp_enable_patch
-*klpt_target
-klpt_target_secret
-klpt_target_exported
-`;
-const SYMVERS = ['_printk', 'pv_ops', '__fentry__', '__x86_return_thunk', 'avenrun', 'klp_enable_patch'].map((n) => `0x00000000\t${n}\tvmlinux\tEXPORT_SYMBOL\t`).join('\n') +
-  '\n0x00000000\tklpt_target_exported\tdrivers/misc/klpt-target\tEXPORT_SYMBOL_GPL\t\n';
+// The fixture's map as upstream's tools write it (with the __ksymtab_ lines of the exports), and its Module.symvers.
+const MAP = symbolDataText({
+  vmlinux: [
+    ...LIVEPATCH_MAP.vmlinux,
+    '__ksymtab__printk', '_printk', '__ksymtab_pv_ops', '__ksymtab_avenrun', '__ksymtab_klp_enable_patch',
+  ],
+  klpt_target: LIVEPATCH_MAP.klpt_target,
+});
+const SYMVERS = symversText(LIVEPATCH_EXPORTS);
 
 let dir: string;
 let ko: string;
@@ -161,12 +148,11 @@ describe('klp-convert CLI', () => {
       'klp-convert-symbol-map: 1',
       'objects:',
       '  vmlinux:',
-      ...['saved_command_line', 'boot_command_line', 'total_forks', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'].map((n) => `    - ${n}`),
+      ...LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads').map((n) => `    - ${n}`),
       '    - { name: nr_threads, position: 1, file: kernel/fork.c, type: D }',
       '    - { name: nr_threads, position: 2, file: drivers/x.c, type: t }',
       '  klpt_target:',
-      '    - klpt_target_secret',
-      '    - klpt_target_exported',
+      ...LIVEPATCH_MAP.klpt_target.map((n) => `    - ${n}`),
       '',
     ].join('\n');
     writeFileSync(join(dir, 'map.yaml'), yamlMap);

@@ -5,12 +5,8 @@ import { convertElf } from '../../src/convert/convert.js';
 import { ConversionFailed } from '../../src/convert/diagnostics.js';
 import { buildFixture } from '../support/fixtures.js';
 import { errorsOf } from './harness.js';
-import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
-
-const MAP = {
-  vmlinux: ['has_steal_clock', 'has_steal_clock', 'last_cmd', 'last_cmd', 'm_show', 'm_show', 'saved_command_line', 'nr_processes'],
-  klpt_target: ['klpt_dup', 'klpt_dup', 'klp_string.12345'],
-};
+import { ANNOTATED_MAP as MAP, VMLINUX_EXPORTS } from '../support/fixture-symbols.js';
+import { memoryLookup } from './lookup.js';
 
 /** Build the annotated fixture, let `edit` damage it through the model, write and re-read it, convert. */
 async function convertEdited(edit: (elf: ElfFile) => void): Promise<string[]> {

@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SHN } from '../../src/elf/index.js';
 import { readelfView } from '../support/readelf.js';
 import { convertFixture, errorsOf, failingConversion, hint } from './harness.js';
-import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
-
-const ANNOTATED_MAP = {
-  vmlinux: ['has_steal_clock', 'has_steal_clock', 'last_cmd', 'last_cmd', 'm_show', 'm_show', 'saved_command_line', 'nr_processes', 'tracepoint_printk_key'],
-  klpt_target: ['klpt_dup', 'klpt_dup', 'klp_string.12345'],
-};
+import { ANNOTATED_MAP, VMLINUX_EXPORTS } from '../support/fixture-symbols.js';
+import { memoryLookup } from './lookup.js';
 
 describe('KLP_SYMPOS annotations (.klp.module_relocs.<obj>)', () => {
   it('uses each annotated position, and removes the annotation sections and their symbols', async () => {

@@ -6,14 +6,10 @@ import type { SymbolLookup } from '../../src/convert/symbol-source.js';
 import { type Arch, buildFixture } from '../support/fixtures.js';
 import { readelfText, readelfView } from '../support/readelf.js';
 import { convertFixture, errorsOf, failingConversion } from './harness.js';
+import { LIVEPATCH_MAP as DEFINED } from '../support/fixture-symbols.js';
 import { memoryLookup } from './lookup.js';
 
 /** The fixture's kernel symbols; every other undefined name is treated as a vmlinux export. */
-const DEFINED = {
-  vmlinux: ['saved_command_line', 'boot_command_line', 'total_forks', 'nr_threads', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'],
-  klpt_target: ['klpt_target_secret', 'klpt_target_exported'],
-};
-
 async function lookupFor(arch: Arch): Promise<SymbolLookup> {
   const ko = await buildFixture('livepatch', arch);
   const wanted = symbolsToLookUp(parseElf(readFileSync(ko), ko));
@@ -89,7 +85,7 @@ describe('loader rules that depend on the code', () => {
   });
 
   /** The ppc64le fixture with the instruction word at `delta` from its REL24 call to nr_processes replaced. */
-  async function ppc64WithCallPatched(delta: number, word: number) {
+  async function ppc64WithCallPatched(delta: number, word: (old: number) => number) {
     const ko = await buildFixture('livepatch', 'ppc64le');
     const bytes = new Uint8Array(readFileSync(ko));
     const elf = parseElf(bytes, ko);

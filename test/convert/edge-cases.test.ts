@@ -7,12 +7,8 @@ import { checkLivepatchElf } from '../../src/convert/verify.js';
 import type { PositionHintInput } from '../../src/convert/symbol-source.js';
 import { buildFixture } from '../support/fixtures.js';
 import { errorsOf, hint } from './harness.js';
-import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
-
-const MAP = {
-  vmlinux: ['saved_command_line', 'boot_command_line', 'total_forks', 'nr_threads', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'],
-  klpt_target: ['klpt_target_secret', 'klpt_target_exported'],
-};
+import { LIVEPATCH_MAP as MAP, VMLINUX_EXPORTS } from '../support/fixture-symbols.js';
+import { memoryLookup } from './lookup.js';
 
 interface Outcome {
   ok: boolean;
@@ -123,7 +119,7 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
 });
 
 describe('positions in modules must hold while the module is still loading', () => {
-  const base = (objects: Record<string, string[]>) => memoryLookup(objects, VMLINUX_EXPORTS);
+  const base = (objects: Readonly<Record<string, readonly string[]>>) => memoryLookup(objects, VMLINUX_EXPORTS);
 
   async function run(lookup: ReturnType<typeof memoryLookup>, hints: PositionHintInput[] = []): Promise<Outcome> {
     const ko = await buildFixture('livepatch', 'x86_64');

@@ -23,6 +23,7 @@ import { checkLivepatchElf } from '../../src/convert/verify.js';
 import { type ElfFile, ElfFormatError, parseElf, SHF, SHN, SHT, writeElf } from '../../src/elf/index.js';
 import { loadSymbolIndex } from '../../src/symbols/index.js';
 import { type Arch, buildFixture } from '../support/fixtures.js';
+import { LIVEPATCH_MAP } from '../support/fixture-symbols.js';
 import { rng } from '../support/rng.js';
 import { memoryLookup } from './lookup.js';
 
@@ -91,7 +92,7 @@ interface Seedling {
 
 async function seedlings(): Promise<Seedling[]> {
   const out: Seedling[] = [];
-  const defined = { vmlinux: ['saved_command_line', 'boot_command_line', 'total_forks', 'nr_threads', 'nr_processes', 'kallsyms_lookup_name', 'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup'], klpt_target: ['klpt_target_secret', 'klpt_target_exported'] };
+  const defined = LIVEPATCH_MAP;
   for (const arch of ARCHES) {
     const ko = await buildFixture('livepatch', arch);
     const bytes = new Uint8Array(readFileSync(ko));

@@ -6,7 +6,11 @@ import type { MapDefinition, SymbolLookup } from '../../src/convert/symbol-sourc
  * Entries are in kernel counting order; ranks are computed like the kernel counts.
  * `exports` maps a name to its exporting object.
  */
-export function memoryLookup(objects: Record<string, string[]>, exports: Record<string, string> = {}, opts: { orderKnown?: boolean } = {}): SymbolLookup {
+export function memoryLookup(
+  objects: Readonly<Record<string, readonly string[]>>,
+  exports: Readonly<Record<string, string>> = {},
+  opts: { orderKnown?: boolean } = {},
+): SymbolLookup {
   const defs = new Map<string, MapDefinition[]>();
   const counts = new Map<string, number>();
   let line = 0;
@@ -33,15 +37,3 @@ export function memoryLookup(objects: Record<string, string[]>, exports: Record<
     objects: new Set(Object.keys(objects)),
   };
 }
-
-/** The kernel's exports the fixtures use. */
-export const VMLINUX_EXPORTS: Record<string, string> = {
-  _printk: 'vmlinux',
-  pv_ops: 'vmlinux',
-  __fentry__: 'vmlinux',
-  __x86_return_thunk: 'vmlinux',
-  klp_enable_patch: 'vmlinux',
-  _mcount: 'vmlinux',
-  __stack_chk_fail: 'vmlinux',
-  avenrun: 'vmlinux',
-};

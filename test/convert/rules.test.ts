@@ -4,17 +4,8 @@ import { parseElf, SHN } from '../../src/elf/index.js';
 import { convertElf } from '../../src/convert/convert.js';
 import { readelfView } from '../support/readelf.js';
 import { convertFixture, errorsOf, failingConversion, hint } from './harness.js';
-import { VMLINUX_EXPORTS, memoryLookup } from './lookup.js';
-
-/** Where the "livepatch" fixture's undefined symbols live, for a run that must succeed. */
-const LIVEPATCH_MAP = {
-  vmlinux: [
-    'saved_command_line', 'boot_command_line', 'total_forks', 'nr_threads', 'nr_processes', 'kallsyms_lookup_name',
-    'tracepoint_printk_key', '__SCK__tp_func_sched_switch', 'klpt_target_key', 'klpt_target_fixup',
-  ],
-  klpt_target: ['klpt_target_secret', 'klpt_target_exported'],
-};
-const EXPORTS = { ...VMLINUX_EXPORTS, klpt_target_exported: 'klpt_target' };
+import { LIVEPATCH_EXPORTS as EXPORTS, LIVEPATCH_MAP } from '../support/fixture-symbols.js';
+import { memoryLookup } from './lookup.js';
 
 describe('conversion rules (x86_64 fixture "livepatch")', () => {
   it('moves relocations to unexported symbols into .klp.rela sections the kernel accepts', async () => {

@@ -51,7 +51,16 @@ import {
 } from './harness.js';
 import { badNopCopy, R_PPC64_ADDR64, R_PPC64_REL24, siblingCopy } from './ppc64.js';
 import { mismatchedSampleCopy, planSample, SAMPLE_MODULE, type SamplePlan } from './sample.js';
-import { readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, SHN_UNDEF, SHT_RELA, type LiteElf } from './elf-lite.js';
+import {
+  type ElfContents,
+  readElfFile,
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHF_RELA_LIVEPATCH,
+  SHN_LIVEPATCH,
+  SHN_UNDEF,
+  SHT_RELA,
+} from '../support/elf-bytes.js';
 
 const BYFILE = ['klpt_byfile_main', 'klpt_byfile_extra'];
 const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys', ...BYFILE];
@@ -133,7 +142,7 @@ function cellProfile(env: E2EEnv): CellProfile {
 }
 
 /** .klp.sym.<obj>.<name>,<pos> symbols of a converted module. */
-function klpSymbols(elf: LiteElf): { obj: string; name: string; pos: number; shndx: number }[] {
+function klpSymbols(elf: ElfContents): { obj: string; name: string; pos: number; shndx: number }[] {
   return elf.symbols
     .filter((s) => s.name.startsWith('.klp.sym.'))
     .map((s) => {
@@ -235,13 +244,13 @@ function cellSuite(cell: CellId): void {
     if (state.boot2Error || !state.boot2) throw new Error(`boot 2 failed: ${state.boot2Error ?? 'did not run'}`);
     return state.boot2;
   }
-  function converted(name: string): LiteElf {
+  function converted(name: string): ElfContents {
     if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
-    return readElf(klpKo(name));
+    return readElfFile(klpKo(name));
   }
 
   /** Names a module leaves undefined that vmlinux does not export. */
-  function unexportedUndefined(elf: LiteElf): Set<string> {
+  function unexportedUndefined(elf: ElfContents): Set<string> {
     const exports = state.exports!;
     return new Set(
       elf.symbols
@@ -415,7 +424,7 @@ function cellSuite(cell: CellId): void {
         const load = loads.find((l) => l.name === name);
         expect(load, `insmod ${name}`).toBeDefined();
         expect(load!.rc, `insmod ${name} must fail`).not.toBe(0);
-        const unresolved = unexportedUndefined(readElf(rawKo(name)));
+        const unresolved = unexportedUndefined(readElfFile(rawKo(name)));
         expect(unresolved.size, `${name} has unexported undefined symbols`).toBeGreaterThan(0);
         const reported = new Set(
           log.map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1]).filter((x): x is string => !!x),
@@ -433,11 +442,11 @@ function cellSuite(cell: CellId): void {
       const dir = join(state.env.buildDir, 'klp');
       // klpt_target is not a livepatch: left alone.
       expect(existsSync(join(dir, 'klpt_target.ko.unconverted'))).toBe(false);
-      expect(klpSymbols(readElf(klpKo('klpt_target')))).toEqual([]);
+      expect(klpSymbols(readElfFile(klpKo('klpt_target')))).toEqual([]);
       for (const name of LIVEPATCHES) {
         expect(existsSync(join(dir, `${name}.ko.unconverted`)), `${name}.ko.unconverted`).toBe(true);
         expect(existsSync(join(dir, `.${name}.ko.klp.cmd`)), `.${name}.ko.klp.cmd`).toBe(true);
-        const raw = readElf(rawKo(name));
+        const raw = readElfFile(rawKo(name));
         const elf = converted(name);
         expect(elf.modinfo()).toContain('livepatch=Y');
         // Nothing the loader cannot resolve is left undefined...
@@ -459,13 +468,13 @@ function cellSuite(cell: CellId): void {
         expect(elf.symbols.find((s) => s.name === name)?.shndx, name).toBe(SHN_UNDEF);
       }
       // pv_ops relocations in loaded code, as in the raw module.
-      const pvRelocs = (e: LiteElf) =>
+      const pvRelocs = (e: ElfContents) =>
         e.sections
           .filter((s) => s.type === SHT_RELA && ((e.sections[s.info]?.flags ?? 0n) & SHF_ALLOC) !== 0n)
           .flatMap((s) => e.relas(s).filter((r) => r.symbol.name === 'pv_ops').map((r) => `${s.name}+${r.offset}`));
       if (profile.pvOps) expect(pvRelocs(elf).length).toBeGreaterThan(0);
       else expect(elf.symbols.find((s) => s.name === 'pv_ops'), 'no pv_ops on this architecture').toBeUndefined();
-      expect(pvRelocs(elf)).toEqual(pvRelocs(readElf(rawKo('klpt_exported'))));
+      expect(pvRelocs(elf)).toEqual(pvRelocs(readElfFile(rawKo('klpt_exported'))));
       checkExported(scenario(boot2(), 'exported').lines, 'klp', boot2(), profile.pvOps);
     });
 
@@ -549,7 +558,7 @@ function cellSuite(cell: CellId): void {
       // Between them, the modules use two different copies of every name.
       for (const [name, set] of chosen) expect(set.size, name).toBe(2);
       // The annotations are consumed: their sections are gone from the output.
-      expect(readElf(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
+      expect(readElfFile(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
       const annotated = converted('klpt_sympos3');
       expect(annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name)).toEqual([]);
     });
@@ -823,7 +832,7 @@ function cellSuite(cell: CellId): void {
         expect(h.code, h.stderr).toBe(0);
         expect(readFileSync(out).equals(readFileSync(byHand)), 'same bytes as with -e <headers>/Module.symvers').toBe(true);
         // And the klp symbols the make-converted module (which the kernel loaded) has.
-        expect(klpSymbols(readElf(out))).toEqual(klpSymbols(converted('klpt_sympos3')));
+        expect(klpSymbols(readElfFile(out))).toEqual(klpSymbols(converted('klpt_sympos3')));
       });
     }
 
@@ -867,7 +876,7 @@ function cellSuite(cell: CellId): void {
       // With the positions back, make converts it again.
       const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! } });
       expect(again.code, tail(again.stderr, 20)).toBe(0);
-      expect(klpSymbols(readElf(klpKo('klpt_sympos1'))).length).toBe(3);
+      expect(klpSymbols(readElfFile(klpKo('klpt_sympos1'))).length).toBe(3);
     });
   });
 }
@@ -882,7 +891,7 @@ function splitAt(lines: string[], marker: string): [string[], string[]] {
 }
 
 /** Every .klp.rela section: the kernel's rules plus the flags we promise. */
-function checkKlpSections(elf: LiteElf): void {
+function checkKlpSections(elf: ElfContents): void {
   const symtab = elf.sections.findIndex((s) => s.name === '.symtab');
   const klp = elf.sections.filter((s) => s.name.startsWith('.klp.rela.'));
   expect(klp.length, `${elf.file}: klp relocation sections`).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // flipping one instruction around a converted call, so that the suite can
 // show what the kernel itself does with them.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { readElf, type LiteElf, type LiteRela, type LiteSection } from './elf-lite.js';
+import { type ElfContents, type ElfRelocInfo, readElfFile, type ShdrInfo } from '../support/elf-bytes.js';
 
 export const R_PPC64_REL24 = 10;
 export const R_PPC64_ADDR64 = 38;
@@ -11,14 +11,14 @@ export const PPC_NOP = 0x60000000;
 export const PPC_ORI_R2 = 0x60420000;
 
 export interface Rel24Site {
-  section: LiteSection;
-  relocation: LiteRela;
+  section: ShdrInfo;
+  relocation: ElfRelocInfo;
   /** File offset of the branch instruction. */
   at: number;
 }
 
 /** The REL24 relocations against `symbol` in the relocation section `relaName`, with their instructions' file offsets. */
-export function rel24Sites(elf: LiteElf, relaName: string, symbol: string): Rel24Site[] {
+export function rel24Sites(elf: ElfContents, relaName: string, symbol: string): Rel24Site[] {
   const sec = elf.section(relaName);
   if (!sec) throw new Error(`${elf.file}: no section ${relaName}`);
   const target = elf.sections[sec.info];
@@ -51,7 +51,7 @@ export const hasLink = (w: number): boolean => (w & 1) === 1;
  * by `ori r2,r2,0` (klp-convert refuses this shape; the kernel should too).
  */
 export function badNopCopy(converted: string, out: string, symbol: string): { offset: bigint; word: number } {
-  const sites = rel24Sites(readElf(converted), '.klp.rela.vmlinux..text', symbol);
+  const sites = rel24Sites(readElfFile(converted), '.klp.rela.vmlinux..text', symbol);
   const bl = sites.find((s) => isBranch(word(converted, s.at)) && hasLink(word(converted, s.at)));
   if (!bl) throw new Error(`${converted}: no converted bl to ${symbol}`);
   const [old] = patchWord(converted, out, bl.at + 4, () => PPC_ORI_R2);
@@ -71,14 +71,14 @@ export async function siblingCopy(
   symbol: string,
   convert: (input: string, output: string) => Promise<void>,
 ): Promise<{ offset: bigint }> {
-  const sites = rel24Sites(readElf(raw), '.rela.text', symbol);
+  const sites = rel24Sites(readElfFile(raw), '.rela.text', symbol);
   const b = sites.find((s) => isBranch(word(raw, s.at)) && !hasLink(word(raw, s.at)));
   if (!b) throw new Error(`${raw}: no sibling call (b without link) to ${symbol}`);
   const asCall = `${work}.bl.ko`;
   patchWord(raw, asCall, b.at, (w) => w | 1);
   const converted = `${work}.bl.klp.ko`;
   await convert(asCall, converted);
-  const klp = rel24Sites(readElf(converted), '.klp.rela.vmlinux..text', `.klp.sym.vmlinux.${symbol},0`).find(
+  const klp = rel24Sites(readElfFile(converted), '.klp.rela.vmlinux..text', `.klp.sym.vmlinux.${symbol},0`).find(
     (s) => s.relocation.offset === b.relocation.offset,
   );
   if (!klp) throw new Error(`${converted}: the call at ${b.relocation.offset} was not converted`);
