@@ -30,7 +30,7 @@ export interface SymbolMapModel {
 }
 
 /** vmlinux first, then modules by name: stable whatever order the inputs came in. */
-export function sortObjects(objects: MapObject[]): MapObject[] {
+export function sortObjects<T extends { name: string }>(objects: T[]): T[] {
   return [...objects].sort((a, b) => {
     if (a.name === b.name) return 0;
     if (a.name === 'vmlinux') return -1;
