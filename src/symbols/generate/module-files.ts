@@ -131,9 +131,10 @@ export function readPlainModuleInto(file: string, scratch: { buf: Buffer }): Buf
     let size = fstatSync(fd).size;
     let length = 0;
     for (;;) {
-      if (length === scratch.buf.length || size > scratch.buf.length) {
-        const grown = Buffer.allocUnsafe(Math.max(size, scratch.buf.length * 2, 1 << 20));
-        scratch.buf.copy(grown, 0, 0, length);
+      if (size > scratch.buf.length) {
+        // Room for one byte more than the file has, so the read that sees its end needs no growth.
+        const grown = Buffer.allocUnsafe(Math.max(size + 1, scratch.buf.length * 2));
+        if (length > 0) scratch.buf.copy(grown, 0, 0, length);
         scratch.buf = grown;
       }
       const n = readSync(fd, scratch.buf, length, scratch.buf.length - length, null);
