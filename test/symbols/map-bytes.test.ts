@@ -6,11 +6,13 @@
  * parseElf takes it too.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/elf/index.js';
 import { type GenerateInputs, generateSymbolMap } from '../../src/symbols/generate/build-map.js';
+import { generateGzippedMap, streamInNameOrder } from '../../src/symbols/generate/gzip-map.js';
 import { generateMapBytes } from '../../src/symbols/generate/map-bytes.js';
 import { readModuleTables } from '../../src/symbols/generate/module-tables.js';
 import { type OutputFormat, writeMap } from '../../src/symbols/generate/write-map.js';
@@ -60,6 +62,28 @@ describe('generateMapBytes', () => {
       expect(direct).toBe(model);
       expect(direct).toContain(format === 'compact' ? '\nT+ other_entry\n' : '\n__ksymtab_other_entry\n');
     }
+  });
+
+  it('gzips to the bytes of gzipSync over the model path, whether or not module names match file names', async () => {
+    // 'zz-renamed.ko' says name=test_dup_mod in .modinfo: read in file-name order it would come last,
+    // so the streamed way gives up and the plain way (input order, then gzip) decides.
+    copyFileSync(join(dir, 'test-dup-mod.ko'), join(dir, 'zz-renamed.ko'));
+    const base = [join(dir, 'test-dup-mod.ko'), join(dir, 'other-mod.ko')];
+    for (const modules of [base, [join(dir, 'zz-renamed.ko'), ...base], [...base, join(dir, 'test-dup-mod.ko')]]) {
+      for (const format of ['compact', 'upstream'] as const) {
+        const inputs = { modules, symvers: [symvers], kallsymsAll: true };
+        const { model, warnings } = await generateSymbolMap(inputs);
+        const got = await generateGzippedMap(inputs, format, 9);
+        expect(got.data.equals(gzipSync(Buffer.from(writeMap(model, format)), { level: 9 })), `${format}: ${modules.join(' ')}`).toBe(true);
+        expect(got.warnings).toEqual(warnings);
+        expect(got.objects).toBe(model.objects.length);
+        expect(got.symbols).toBe(model.objects.reduce((n, o) => n + o.symbols.length, 0));
+      }
+    }
+    // The streamed way is taken when names match file names, and only then.
+    const streamed = await streamInNameOrder({ modules: base, symvers: [symvers], kallsymsAll: true }, 'compact', 9);
+    expect(streamed).not.toBeNull();
+    expect(await streamInNameOrder({ modules: [join(dir, 'zz-renamed.ko'), ...base], symvers: [], kallsymsAll: true }, 'compact', 9)).toBeNull();
   });
 
   it('agrees with the model path on 1,500 damaged copies: same bytes or same error', { timeout: 120_000 }, async () => {

@@ -6,9 +6,9 @@
  * for the same inputs; modules that the direct reader does not take go
  * through that model path, block by block.
  */
-import { type GenerateInputs, collectObjects } from './build-map.js';
+import { type GenerateInputs, type ModuleReader, collectObjects } from './build-map.js';
 import { readElfSymbols } from './elf-symbols.js';
-import { markExports, sortObjects } from './model.js';
+import { type MapObject, markExports, sortObjects } from './model.js';
 import { type ModuleBlock, ModuleBlockWriter } from './module-block.js';
 import { moduleObject } from './module-symbols.js';
 import { readModuleTables } from './module-tables.js';
@@ -22,35 +22,46 @@ export interface MapBytes {
   warnings: string[];
 }
 
-export async function generateMapBytes(inputs: GenerateInputs, format: OutputFormat): Promise<MapBytes> {
-  const opts = { kallsymsAll: inputs.kallsymsAll, moduleUnload: true };
-  const objectText = format === 'compact' ? compactObjectText : upstreamObjectText;
+export const newScratch = () => ({ buf: Buffer.allocUnsafe(1 << 22) });
+
+export function headerBytes(format: OutputFormat, comments: readonly string[]): Buffer {
+  return Buffer.from(format === 'compact' ? compactHeaderText(comments) : upstreamHeaderText());
+}
+
+/** A model object's block (vmlinux, kallsyms objects, modules the direct reader leaves). */
+export function objectBlock(object: MapObject, format: OutputFormat): ModuleBlock {
+  const text = format === 'compact' ? compactObjectText : upstreamObjectText;
+  try {
+    return { name: object.name, symbols: object.symbols.length, bytes: Buffer.from(text(object)) };
+  } catch (err) {
+    return { name: object.name, symbols: object.symbols.length, bytes: Buffer.alloc(0), writeError: err as Error };
+  }
+}
+
+/** Each module file to its block: directly from its bytes where module-tables.ts takes it, else through the model. */
+export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean): ModuleReader<ModuleBlock> {
+  const opts = { kallsymsAll, moduleUnload: true };
   const writer = new ModuleBlockWriter(format, opts);
-  const readModule = (file: string, bytes: Buffer, exports: ReadonlyMap<string, Set<string>>): ModuleBlock => {
+  return (file, bytes, exports) => {
     const tables = readModuleTables(bytes);
     if (tables !== null) return writer.write(bytes, tables, file, exports);
     // Whatever the direct reader does not take: the model path reads it or names its problem.
     const object = moduleObject(readElfSymbols(bytes, file), file, opts);
     markExports(object, exports.get(object.name));
-    return { name: object.name, symbols: object.symbols.length, ...textBlock(() => objectText(object)) };
+    return objectBlock(object, format);
   };
-  const { objects, modules, comments, warnings } = await collectObjects(inputs, readModule, { buf: Buffer.allocUnsafe(1 << 22) });
-  const vmlinuxEtc = objects.map((o): ModuleBlock => ({ name: o.name, symbols: o.symbols.length, ...textBlock(() => objectText(o)) }));
-  const chunks: Buffer[] = [Buffer.from(format === 'compact' ? compactHeaderText(comments) : upstreamHeaderText())];
+}
+
+export async function generateMapBytes(inputs: GenerateInputs, format: OutputFormat): Promise<MapBytes> {
+  const readModule = moduleBlockReader(format, inputs.kallsymsAll);
+  const { objects, modules, comments, warnings } = await collectObjects(inputs, readModule, { scratch: newScratch() });
+  const chunks: Buffer[] = [headerBytes(format, comments)];
   let symbols = 0;
   // The model path's order (vmlinux first, then by name); writeMap's first refusal wins.
-  for (const block of sortObjects([...vmlinuxEtc, ...modules])) {
+  for (const block of sortObjects([...objects.map((o) => objectBlock(o, format)), ...modules])) {
     if (block.writeError) throw block.writeError;
     chunks.push(block.bytes);
     symbols += block.symbols;
   }
   return { chunks, objects: objects.length + modules.length, symbols, warnings };
-}
-
-function textBlock(text: () => string): { bytes: Buffer; writeError?: Error } {
-  try {
-    return { bytes: Buffer.from(text()) };
-  } catch (err) {
-    return { bytes: Buffer.alloc(0), writeError: err as Error };
-  }
 }

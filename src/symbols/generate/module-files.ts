@@ -185,5 +185,7 @@ export async function forEachModuleFile(
     const bytes = read === null ? readPlainModuleInto(files[i]!, scratch!) : await read;
     fill();
     consume(files[i]!, bytes, i);
+    // Let callbacks run between modules (a gzip stream fed as they are read, on zlib's threads).
+    if (read === null) await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
   }
 }
