@@ -56,7 +56,8 @@ order.forEach((name, i) => {
     result = `n/a (module has ${targets1000} targets)`;
   }
   const rssResult = rssWant === null ? '' : verdict(rssMiB(i) <= rssWant);
-  rows.push([name, ms, ratio.toFixed(2), base, `<= ${want.toFixed(1)}`, result, rss, rssWant === null ? '' : `<= ${rssWant} MB`, rssResult]);
+  const rssTarget = rssWant === null ? '' : `<= ${rssWant} MB`;
+  rows.push([name, ms, ratio.toFixed(2), base, `<= ${want.toFixed(1)}`, result, rss, rssTarget, rssResult]);
 });
 
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -65,5 +66,7 @@ console.log(`\nmake bench: ${rounds.length} rounds (median per command); Debian 
 console.log(line(rows[0]));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows.slice(1)) console.log(line(r));
-console.log(`\nload average (1/5/15 min): at start ${loadStart.split(' ').slice(0, 3).join(' ')}, at end ${loadEnd.split(' ').slice(0, 3).join(' ')} (on ${availableParallelism()} cores)`);
+const load = (l) => l.split(' ').slice(0, 3).join(' ');
+const cores = availableParallelism();
+console.log(`\nload average (1/5/15 min): at start ${load(loadStart)}, at end ${load(loadEnd)} (${cores} cores)`);
 console.log(`targets met: ${met} of ${total}`);

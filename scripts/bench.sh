@@ -47,10 +47,12 @@ rm -rf "$out"
 mkdir -p "$out" "$cache/debs" "$cache/extract"
 
 # Debian's current amd64 kernel ABI, through the metapackage (never a fixed version).
-abi_of() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1; }
+abi_of() {
+  apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1
+}
 abi=$(abi_of)
 if [ -z "$abi" ]; then $sudo apt-get update -qq; abi=$(abi_of); fi
-[ -n "$abi" ] || { say "cannot resolve linux-image-amd64 to a kernel ABI (apt-cache depends linux-image-amd64)"; exit 2; }
+[ -n "$abi" ] || { say "no kernel ABI from 'apt-cache depends linux-image-amd64'"; exit 2; }
 
 # A .deb in the cache, downloaded if missing or damaged.
 deb_of() {
@@ -60,7 +62,8 @@ deb_of() {
     local tmp
     tmp=$(mktemp -d "$cache/debs/.tmp-download.XXXXXX")
     say "downloading $pkg"
-    (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") || { $sudo apt-get update -qq; (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg"); }
+    get() { (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg"); }
+    get || { $sudo apt-get update -qq; get; }
     f="$cache/debs/$(basename "$tmp"/*.deb)"
     mv "$tmp"/*.deb "$f"
     rmdir "$tmp"
@@ -85,10 +88,11 @@ say "kernel $abi: $count modules ($(du -sm "$modules" | cut -f1) MB)"
 # Conversion inputs: the distribution map of ../shared/bench, plain and gzipped.
 zcat "$data/symbols.klp.gz" > "$out/symbols.klp"
 zcat "$data/Module.symvers.gz" > "$out/Module.symvers"
-node scripts/make-bench-module.mjs "$data/symbols.klp.gz" "$data/Module.symvers.gz" "$out/t200" 2>"$out/t200.log"
+bench_module() { node scripts/make-bench-module.mjs "$data/symbols.klp.gz" "$data/Module.symvers.gz" "$@"; }
+bench_module "$out/t200" 2>"$out/t200.log"
 # 1,000 targets: make-bench-module.mjs takes the count as an optional 4th argument; a version
 # that ignores it still says how many targets it made, and the 1,000 row then says so.
-node scripts/make-bench-module.mjs "$data/symbols.klp.gz" "$data/Module.symvers.gz" "$out/t1000" 1000 2>"$out/t1000.log" || true
+bench_module "$out/t1000" 1000 2>"$out/t1000.log" || true
 targets1000=$(sed -n 's/^bench.ko: \([0-9]*\) target symbols.*/\1/p' "$out/t1000.log")
 # A map 4x larger: three renamed copies of every object and name (the targets stay unique).
 node -e '
@@ -103,7 +107,9 @@ node -e '
 
 sample=symbols-maps/sample
 sample_args=()
-for m in "$sample"/*.klp "$sample"/*.klp.gz "$sample"/*.map "$sample"/*.map.gz "$sample"/kallsyms*; do [ -e "$m" ] && sample_args+=(--symbols "$m"); done
+for m in "$sample"/*.klp "$sample"/*.klp.gz "$sample"/*.map "$sample"/*.map.gz "$sample"/kallsyms*; do
+  [ -e "$m" ] && sample_args+=(--symbols "$m")
+done
 for s in "$sample"/Module.symvers*; do [ -e "$s" ] && sample_args+=(--symvers "$s"); done
 [ -e "$sample/positions.yaml" ] && sample_args+=(--positions "$sample/positions.yaml")
 
@@ -117,7 +123,8 @@ add 'convert: .gz map' "$kc -s $data/symbols.klp.gz -e $data/Module.symvers.gz $
 add 'convert: tiny (sample)' "$kc ${sample_args[*]} $(ls "$sample"/*.ko | head -1) $out/o-sample.ko"
 add 'convert: 1,000 targets' "$kc $out/symbols.klp $out/t1000/bench.ko $out/o-1000.ko"
 add 'convert: 4x map' "$kc $out/symbols4x.klp $out/t200/bench.ko $out/o-4x.ko"
-add 'symbols --installed' "node bin/klp-convert.js symbols --no-progress --installed $modules --system-map $data/System.map.gz -o $out/generated.klps.gz"
+gen="node bin/klp-convert.js symbols --no-progress"
+add 'symbols --installed' "$gen --installed $modules --system-map $data/System.map.gz -o $out/map.klps.gz"
 add 'nm -p --defined-only' "find $modules -name '*.ko' -exec nm -p --defined-only {} + >/dev/null"
 
 # Each command once, for its peak RSS and to stop here if one fails.

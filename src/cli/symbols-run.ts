@@ -152,14 +152,17 @@ export async function runSymbols(o: SymbolsOptions): Promise<void> {
   const progress = progressLine(o.progress);
   if (progress) inputs.progress = progress;
   // A .gz name: compressed on zlib's threads while modules are read; the bytes equal gzipSync's at level 9.
-  const map = o.output.endsWith('.gz') ? await generateGzippedMap(inputs, o.format, 9) : await plainMap(inputs, o.format);
+  const map = o.output.endsWith('.gz')
+    ? await generateGzippedMap(inputs, o.format, 9)
+    : await plainMap(inputs, o.format);
   for (const w of map.warnings) warn(w);
   const { data } = map;
   if (o.output === '-') process.stdout.write(data);
   else await writeOutput(o.output, data);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stderr.write(
-    `klp-convert symbols: ${o.output === '-' ? 'wrote' : `wrote ${o.output}:`} ${map.objects} objects, ${map.symbols} symbols (${o.format}, ${seconds.toFixed(2)} s)\n`,
+    `klp-convert symbols: ${o.output === '-' ? 'wrote' : `wrote ${o.output}:`} ` +
+      `${map.objects} objects, ${map.symbols} symbols (${o.format}, ${seconds.toFixed(2)} s)\n`,
   );
 }
 

@@ -21,7 +21,8 @@ import { tempDir } from './helpers.js';
 
 const SRC = join(import.meta.dirname, 'fixtures');
 const dir = tempDir('klp-map-bytes-');
-const MODULE_CFLAGS = ['-O2', '-fno-common', '-fno-pic', '-mcmodel=kernel', '-mno-red-zone', '-fno-asynchronous-unwind-tables', '-fno-stack-protector', '-ffreestanding', '-c'];
+const MODULE_CFLAGS = ['-O2', '-fno-common', '-fno-pic', '-mcmodel=kernel', '-mno-red-zone'];
+MODULE_CFLAGS.push('-fno-asynchronous-unwind-tables', '-fno-stack-protector', '-ffreestanding', '-c');
 let module: Buffer;
 let symvers: string;
 
@@ -45,18 +46,22 @@ async function bothWays(inputs: GenerateInputs, format: OutputFormat): Promise<[
 }
 
 beforeAll(() => {
-  for (const f of ['mod_a', 'mod_b', 'mod_c', 'other']) run('gcc', [...MODULE_CFLAGS, join(SRC, `${f}.c`), '-o', `${f}.o`]);
+  for (const f of ['mod_a', 'mod_b', 'mod_c', 'other']) {
+    run('gcc', [...MODULE_CFLAGS, join(SRC, `${f}.c`), '-o', `${f}.o`]);
+  }
   run('ld', ['-r', '-o', 'test-dup-mod.ko', 'mod_a.o', 'mod_b.o', 'mod_c.o']);
   run('ld', ['-r', '-o', 'other-mod.ko', 'other.o']);
   module = readFileSync(join(dir, 'test-dup-mod.ko'));
   symvers = join(dir, 'Module.symvers');
-  writeFileSync(symvers, '0x1\tother_entry\tother-mod\tEXPORT_SYMBOL\t\n0x2\thomonym_fn\ttest-dup-mod\tEXPORT_SYMBOL\t\n');
+  const exports = ['0x1\tother_entry\tother-mod', '0x2\thomonym_fn\ttest-dup-mod'];
+  writeFileSync(symvers, exports.map((l) => `${l}\tEXPORT_SYMBOL\t\n`).join(''));
 }, 120_000);
 
 describe('generateMapBytes', () => {
   it('writes what the model path writes, in both formats, and reads these modules directly', async () => {
     expect(readModuleTables(module)).not.toBeNull();
-    const inputs = { modules: [join(dir, 'test-dup-mod.ko'), join(dir, 'other-mod.ko')], symvers: [symvers], kallsymsAll: true };
+    const modules = [join(dir, 'test-dup-mod.ko'), join(dir, 'other-mod.ko')];
+    const inputs = { modules, symvers: [symvers], kallsymsAll: true };
     for (const format of ['compact', 'upstream'] as const) {
       const [direct, model] = await bothWays(inputs, format);
       expect(direct).toBe(model);
@@ -74,16 +79,18 @@ describe('generateMapBytes', () => {
         const inputs = { modules, symvers: [symvers], kallsymsAll: true };
         const { model, warnings } = await generateSymbolMap(inputs);
         const got = await generateGzippedMap(inputs, format, 9);
-        expect(got.data.equals(gzipSync(Buffer.from(writeMap(model, format)), { level: 9 })), `${format}: ${modules.join(' ')}`).toBe(true);
+        const want = gzipSync(Buffer.from(writeMap(model, format)), { level: 9 });
+        expect(got.data.equals(want), `${format}: ${modules.join(' ')}`).toBe(true);
         expect(got.warnings).toEqual(warnings);
         expect(got.objects).toBe(model.objects.length);
         expect(got.symbols).toBe(model.objects.reduce((n, o) => n + o.symbols.length, 0));
       }
     }
     // The streamed way is taken when names match file names, and only then.
-    const streamed = await streamInNameOrder({ modules: base, symvers: [symvers], kallsymsAll: true }, 'compact', 9);
-    expect(streamed).not.toBeNull();
-    expect(await streamInNameOrder({ modules: [join(dir, 'zz-renamed.ko'), ...base], symvers: [], kallsymsAll: true }, 'compact', 9)).toBeNull();
+    const stream = (modules: string[]) =>
+      streamInNameOrder({ modules, symvers: [symvers], kallsymsAll: true }, 'compact', 9);
+    expect(await stream(base)).not.toBeNull();
+    expect(await stream([join(dir, 'zz-renamed.ko'), ...base])).toBeNull();
   });
 
   it('agrees with the model path on 1,500 damaged copies: same bytes or same error', { timeout: 120_000 }, async () => {

@@ -97,13 +97,18 @@ export const duplicateWarning = (name: string, used: string, ignored: string): s
   `module '${name}' found twice: using ${used}, ignoring ${ignored}`;
 export const modulesComment = (count: number, kallsymsAll: boolean): string =>
   `modules: ${count} (${kallsymsAll ? 'CONFIG_KALLSYMS_ALL' : 'without CONFIG_KALLSYMS_ALL'})`;
-export const exportsComment = (symvers: string[]): string => `exports from ${symvers.map((f) => basename(f)).join(', ')}`;
+export const exportsComment = (symvers: string[]): string =>
+  `exports from ${symvers.map((f) => basename(f)).join(', ')}`;
 
 export interface CollectHooks {
   /** Read plain module files into this one buffer (the bytes handed on are valid during the call only). */
   scratch?: { buf: Buffer };
   /** After the kallsyms dump, vmlinux or System.map, before the first module. */
-  beforeModules?: (objects: MapObject[], comments: readonly string[], exports: ReadonlyMap<string, Set<string>>) => void;
+  beforeModules?: (
+    objects: MapObject[],
+    comments: readonly string[],
+    exports: ReadonlyMap<string, Set<string>>,
+  ) => void;
 }
 
 /**
@@ -170,7 +175,9 @@ export async function collectObjects<M extends { name: string }>(
     names.add(o.name);
   }
   for (const o of objects) markExports(o, symvers.exports.get(o.name));
-  if (names.size === 0) throw new SymbolSourceError('no inputs: give a kallsyms dump, a vmlinux or System.map, or modules');
+  if (names.size === 0) {
+    throw new SymbolSourceError('no inputs: give a kallsyms dump, a vmlinux or System.map, or modules');
+  }
   return { objects, modules, comments, warnings };
 }
 

@@ -13,7 +13,13 @@
  */
 import { promisify } from 'node:util';
 import { createGzip, gzip } from 'node:zlib';
-import { type GenerateInputs, collectObjects, duplicateWarning, exportsComment, modulesComment } from './build-map.js';
+import {
+  type GenerateInputs,
+  collectObjects,
+  duplicateWarning,
+  exportsComment,
+  modulesComment,
+} from './build-map.js';
 import { generateMapBytes, headerBytes, moduleBlockReader, newScratch, objectBlock } from './map-bytes.js';
 import { compareObjectNames, markExports } from './model.js';
 import type { ModuleBlock } from './module-block.js';
@@ -27,7 +33,11 @@ export interface GzippedMap {
   warnings: string[];
 }
 
-export async function generateGzippedMap(inputs: GenerateInputs, format: OutputFormat, level: number): Promise<GzippedMap> {
+export async function generateGzippedMap(
+  inputs: GenerateInputs,
+  format: OutputFormat,
+  level: number,
+): Promise<GzippedMap> {
   // A kallsyms dump has no module files; its objects are all known before anything is written.
   if (inputs.kallsyms === undefined && inputs.modules.length > 0) {
     const streamed = await streamInNameOrder(inputs, format, level).catch(() => null);
@@ -39,7 +49,11 @@ export async function generateGzippedMap(inputs: GenerateInputs, format: OutputF
 }
 
 /** The streamed way; null when a prediction failed (the caller then makes the map the plain way). */
-export async function streamInNameOrder(inputs: GenerateInputs, format: OutputFormat, level: number): Promise<GzippedMap | null> {
+export async function streamInNameOrder(
+  inputs: GenerateInputs,
+  format: OutputFormat,
+  level: number,
+): Promise<GzippedMap | null> {
   const files = inputs.modules;
   const predicted = files.map(moduleNameFromPath);
   const order = files.map((_, i) => i).sort((a, b) => compareObjectNames(predicted[a]!, predicted[b]!) || a - b);
@@ -103,7 +117,8 @@ export async function streamInNameOrder(inputs: GenerateInputs, format: OutputFo
       if (used === undefined) first.set(predicted[i]!, file);
       else warnings.push(duplicateWarning(predicted[i]!, used, file));
     });
-    return { data: Buffer.concat(compressed), objects: collected.objects.length + collected.modules.length, symbols, warnings };
+    const objects = collected.objects.length + collected.modules.length;
+    return { data: Buffer.concat(compressed), objects, symbols, warnings };
   } finally {
     if (!gz.writableEnded) gz.destroy();
   }

@@ -12,7 +12,13 @@ import { type MapObject, markExports, sortObjects } from './model.js';
 import { type ModuleBlock, ModuleBlockWriter } from './module-block.js';
 import { moduleObject } from './module-symbols.js';
 import { readModuleTables } from './module-tables.js';
-import { type OutputFormat, compactHeaderText, compactObjectText, upstreamHeaderText, upstreamObjectText } from './write-map.js';
+import {
+  type OutputFormat,
+  compactHeaderText,
+  compactObjectText,
+  upstreamHeaderText,
+  upstreamObjectText,
+} from './write-map.js';
 
 export interface MapBytes {
   /** The map, in output order: header, then one block per object. */

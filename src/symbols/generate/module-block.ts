@@ -117,14 +117,20 @@ export class ModuleBlockWriter {
   /** `exports`: Module.symvers exports by kernel object name. */
   write(b: Buffer, t: ModuleTables, fileName: string, exports: ReadonlyMap<string, ReadonlySet<string>>): ModuleBlock {
     const modinfo = t.names.indexOf('.modinfo');
-    const name = moduleNameFromModinfo(modinfo < 0 ? [] : modinfoStringsOf(b.subarray(t.offsets[modinfo]!, t.offsets[modinfo]! + t.sizes[modinfo]!)), fileName);
+    const modinfoData = modinfo < 0 ? null : b.subarray(t.offsets[modinfo]!, t.offsets[modinfo]! + t.sizes[modinfo]!);
+    const name = moduleNameFromModinfo(modinfoData === null ? [] : modinfoStringsOf(modinfoData), fileName);
     this.grow(t.symCount);
     const files: string[] = [];
     const { ksymtab, listedKsymtab, symbols, fileError } = this.scan(b, t, files);
     const also = exports.get(name);
     if (ksymtab.size > 0 || (also !== undefined && also.size > 0)) this.markExports(b, t.symCount, ksymtab, also);
-    const nameError = errorOf(() => (this.format === 'compact' ? compactObjectText : upstreamObjectText)({ name, symbols: [], loadView: true }));
-    const symbolError = this.format === 'compact' ? this.compact(b, t.symCount, name, files) : this.upstream(b, t.symCount, name, listedKsymtab);
+    // The object name's checks: those of the model path's writer, on the name alone.
+    const objectText = this.format === 'compact' ? compactObjectText : upstreamObjectText;
+    const nameError = errorOf(() => objectText({ name, symbols: [], loadView: true }));
+    const symbolError =
+      this.format === 'compact'
+        ? this.compact(b, t.symCount, name, files)
+        : this.upstream(b, t.symCount, name, listedKsymtab);
     const block: ModuleBlock = { name, bytes: this.out.take(), symbols };
     const writeError = nameError ?? (this.format === 'compact' ? fileError : undefined) ?? symbolError;
     if (writeError) block.writeError = writeError;
@@ -193,10 +199,16 @@ export class ModuleBlockWriter {
     return { ksymtab, listedKsymtab, symbols, fileError };
   }
 
-  private markExports(b: Buffer, count: number, ksymtab: ReadonlySet<string>, also: ReadonlySet<string> | undefined): void {
+  private markExports(
+    b: Buffer,
+    count: number,
+    ksymtab: ReadonlySet<string>,
+    also: ReadonlySet<string> | undefined,
+  ): void {
     const { nameStart, nameEnd, kinds, flags } = this;
     for (let k = 1; k < count; k++) {
-      if ((flags[k]! & (FLAG_LISTED | FLAG_LOAD_ONLY)) !== FLAG_LISTED || !isGlobalKind(String.fromCharCode(kinds[k]!))) continue;
+      if ((flags[k]! & (FLAG_LISTED | FLAG_LOAD_ONLY)) !== FLAG_LISTED) continue;
+      if (!isGlobalKind(String.fromCharCode(kinds[k]!))) continue;
       const name = b.toString('latin1', nameStart[k]!, nameEnd[k]!);
       if (ksymtab.has(name) || (also !== undefined && also.has(name))) flags[k]! |= FLAG_EXPORTED;
     }
@@ -204,7 +216,8 @@ export class ModuleBlockWriter {
 
   private unwritable(b: Buffer, k: number): Error | undefined {
     const [start, end] = [this.nameStart[k]!, this.nameEnd[k]!];
-    return hasLineBreak(b, start, end) ? errorOf(() => assertWritable(b.toString('latin1', start, end), 'symbol')) : undefined;
+    if (!hasLineBreak(b, start, end)) return undefined;
+    return errorOf(() => assertWritable(b.toString('latin1', start, end), 'symbol'));
   }
 
   private compact(b: Buffer, count: number, name: string, files: string[]): Error | undefined {

@@ -144,7 +144,8 @@ export function readPlainModuleInto(file: string, scratch: { buf: Buffer }): Buf
     }
     return scratch.buf.subarray(0, length);
   } catch (err) {
-    const why = err instanceof InputFileError ? err : new InputFileError(file, `cannot read: ${ioReason(err)}`, { cause: err });
+    const why =
+      err instanceof InputFileError ? err : new InputFileError(file, `cannot read: ${ioReason(err)}`, { cause: err });
     throw new SymbolSourceError(why.message, { cause: why });
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -136,7 +136,8 @@ export function readModuleTables(b: Buffer): ModuleTables | null {
     }
   }
   if (symtab < 0) return null;
-  if (b.readBigUInt64LE(shoff + symtab * SHDR + 56) !== BigInt(SYM_SIZE) || t.sizes[symtab]! % SYM_SIZE !== 0) return null;
+  const entsize = b.readBigUInt64LE(shoff + symtab * SHDR + 56);
+  if (entsize !== BigInt(SYM_SIZE) || t.sizes[symtab]! % SYM_SIZE !== 0) return null;
   const strtab = links[symtab]!;
   if (strtab === 0 || t.types[strtab] !== SHT.STRTAB) return null;
   t.symOffset = t.offsets[symtab]!;

@@ -23,7 +23,9 @@ export function compactHeaderText(comments: readonly string[]): string {
 export function compactObjectText(object: MapObject): string {
   const out: string[] = [];
   assertWritable(object.name, 'object');
-  if (/\s/.test(object.name)) throw new SymbolSourceError(`cannot write object ${JSON.stringify(object.name)}: object names have no blanks`);
+  if (/\s/.test(object.name)) {
+    throw new SymbolSourceError(`cannot write object ${JSON.stringify(object.name)}: object names have no blanks`);
+  }
   out.push(object.loadView ? `*${object.name} load` : `*${object.name}`);
   // File table first: ids in order of first use, so the block reads top-down.
   const fileIds = new Map<string, number>();
