@@ -27,13 +27,17 @@ export interface ElfSymbols {
   hasSymtab: boolean;
 }
 
-function modinfoStrings(elf: ElfFile): string[] {
-  const sec = elf.sections.find((s) => s.name === '.modinfo');
-  if (!sec) return [];
-  return Buffer.from(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength)
+/** The key=value strings of a `.modinfo` section's contents. */
+export function modinfoStringsOf(data: Uint8Array): string[] {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     .toString('utf8')
     .split('\0')
     .filter((s) => s.length > 0);
+}
+
+function modinfoStrings(elf: ElfFile): string[] {
+  const sec = elf.sections.find((s) => s.name === '.modinfo');
+  return sec ? modinfoStringsOf(sec.data) : [];
 }
 
 export function readElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbols {

@@ -30,13 +30,15 @@ export interface SymbolMapModel {
 }
 
 /** vmlinux first, then modules by name: stable whatever order the inputs came in. */
-export function sortObjects(objects: MapObject[]): MapObject[] {
-  return [...objects].sort((a, b) => {
-    if (a.name === b.name) return 0;
-    if (a.name === 'vmlinux') return -1;
-    if (b.name === 'vmlinux') return 1;
-    return a.name < b.name ? -1 : 1;
-  });
+export function sortObjects<T extends { name: string }>(objects: T[]): T[] {
+  return [...objects].sort((a, b) => compareObjectNames(a.name, b.name));
+}
+
+export function compareObjectNames(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === 'vmlinux') return -1;
+  if (b === 'vmlinux') return 1;
+  return a < b ? -1 : 1;
 }
 
 /**

@@ -7,8 +7,8 @@
  * decompressors and the disk overlap with parsing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { assertRegularFile, ioReason, readRegularFileSync } from '../../util/read-file.js';
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { InputFileError, assertRegularFile, ioReason, readRegularFileSync } from '../../util/read-file.js';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SymbolSourceError } from '../errors.js';
@@ -118,15 +118,62 @@ export async function readModuleFile(file: string): Promise<Buffer> {
 }
 
 /**
- * Read `files` with at most `ahead` reads in flight, handing each result to
- * `consume` in input order (so output never depends on timing).
+ * A plain module file read into `scratch`, grown as needed: the bytes are valid
+ * until the next read. Thousands of modules then cost no fresh memory each
+ * (a first write to a fresh page costs more than the read itself).
  */
-export async function forEachModuleFile(files: string[], ahead: number, consume: (file: string, bytes: Buffer, index: number) => void): Promise<void> {
-  const pending: Promise<Buffer>[] = [];
+export function readPlainModuleInto(file: string, scratch: { buf: Buffer }): Buffer {
+  let fd: number | undefined;
+  try {
+    // Before opening: a FIFO would block the open itself.
+    assertRegularFile(file);
+    fd = openSync(file, 'r');
+    let size = fstatSync(fd).size;
+    let length = 0;
+    for (;;) {
+      if (size > scratch.buf.length) {
+        // Room for one byte more than the file has, so the read that sees its end needs no growth.
+        const grown = Buffer.allocUnsafe(Math.max(size + 1, scratch.buf.length * 2));
+        if (length > 0) scratch.buf.copy(grown, 0, 0, length);
+        scratch.buf = grown;
+      }
+      const n = readSync(fd, scratch.buf, length, scratch.buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+      size = Math.max(size, length + 1);
+    }
+    return scratch.buf.subarray(0, length);
+  } catch (err) {
+    const why =
+      err instanceof InputFileError ? err : new InputFileError(file, `cannot read: ${ioReason(err)}`, { cause: err });
+    throw new SymbolSourceError(why.message, { cause: why });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Read `files` with at most `ahead` reads in flight, handing each result to
+ * `consume` in input order (so output never depends on timing). With
+ * `scratch`, plain `.ko` files are read at their turn into that one buffer
+ * (valid only during `consume`); compressed ones are still decompressed ahead.
+ */
+export async function forEachModuleFile(
+  files: string[],
+  ahead: number,
+  consume: (file: string, bytes: Buffer, index: number) => void,
+  scratch?: { buf: Buffer },
+): Promise<void> {
+  const pending: (Promise<Buffer> | null)[] = [];
   let next = 0;
   const fill = () => {
     while (next < files.length && pending.length < ahead) {
-      const read = readModuleFile(files[next++]!);
+      const file = files[next++]!;
+      if (scratch && file.endsWith('.ko')) {
+        pending.push(null);
+        continue;
+      }
+      const read = readModuleFile(file);
       // A read that fails before its turn must not count as an unhandled rejection
       // (which would end the process); the error surfaces when it is awaited below.
       read.catch(() => undefined);
@@ -135,8 +182,11 @@ export async function forEachModuleFile(files: string[], ahead: number, consume:
   };
   fill();
   for (let i = 0; i < files.length; i++) {
-    const bytes = await pending.shift()!;
+    const read = pending.shift()!;
+    const bytes = read === null ? readPlainModuleInto(files[i]!, scratch!) : await read;
     fill();
     consume(files[i]!, bytes, i);
+    // Let callbacks run between modules (a gzip stream fed as they are read, on zlib's threads).
+    if (read === null) await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
   }
 }

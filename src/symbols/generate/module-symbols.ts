@@ -32,7 +32,11 @@ function isInitSection(name: string, opts: ModuleOptions): boolean {
 
 /** Whether the kernel keeps this (defined, named) symbol in the module's kallsyms after init. */
 function keptAfterInit(sym: ElfSymbolRecord, opts: ModuleOptions): boolean {
-  const sec = sym.section;
+  return sectionKeptAfterInit(sym.section, opts);
+}
+
+/** keptAfterInit for every symbol defined in `sec` (null: SHN_ABS, SHN_COMMON, ...). */
+export function sectionKeptAfterInit(sec: { name: string; flags: bigint } | null, opts: ModuleOptions): boolean {
   if (sec === null) return false; // SHN_ABS, SHN_COMMON, ... are >= e_shnum for the kernel
   if (opts.kallsymsAll && sec.name === PERCPU_SECTION) return true;
   // The loader clears SHF_ALLOC on .modinfo and __versions before it builds the
@@ -45,7 +49,11 @@ function keptAfterInit(sym: ElfSymbolRecord, opts: ModuleOptions): boolean {
 
 /** The kernel's name for a module: `.modinfo` name= (what modpost recorded), else from the file name. */
 export function moduleNameOf(elf: ElfSymbols, fileName: string): string {
-  const entry = elf.modinfo.find((s) => s.startsWith('name='));
+  return moduleNameFromModinfo(elf.modinfo, fileName);
+}
+
+export function moduleNameFromModinfo(modinfo: readonly string[], fileName: string): string {
+  const entry = modinfo.find((s) => s.startsWith('name='));
   if (entry !== undefined && entry.length > 5) return kernelModuleName(entry.slice(5));
   return moduleNameFromPath(fileName);
 }

@@ -41,7 +41,7 @@ function classByName(name: string): string {
   return '?';
 }
 
-function classBySection(section: { name: string; type: number; flags: bigint }): string {
+export function classBySection(section: { name: string; type: number; flags: bigint }): string {
   const { flags } = section;
   const hasContents = section.type !== SHT.NOBITS;
   if ((flags & SHF.EXECINSTR) !== 0n) return 't';
@@ -53,16 +53,25 @@ function classBySection(section: { name: string; type: number; flags: bigint }):
 }
 
 export function nmKind(sym: KindInput): string {
-  if (sym.section === null && sym.shndx === SHN.COMMON) return 'C';
-  if (sym.section === null && sym.shndx === SHN.UNDEF) {
-    if (sym.bind === STB.WEAK) return sym.type === STT.OBJECT ? 'v' : 'w';
+  return nmKindFromClass(sym.bind, sym.type, sym.shndx, sym.section === null ? null : classBySection(sym.section));
+}
+
+/**
+ * nmKind with the defining section's class already known (`sectionClass` is
+ * classBySection's letter, null when st_shndx is special): readers that walk a
+ * whole symbol table compute the class once per section, not once per symbol.
+ */
+export function nmKindFromClass(bind: number, type: number, shndx: number, sectionClass: string | null): string {
+  if (sectionClass === null && shndx === SHN.COMMON) return 'C';
+  if (sectionClass === null && shndx === SHN.UNDEF) {
+    if (bind === STB.WEAK) return type === STT.OBJECT ? 'v' : 'w';
     return 'U';
   }
-  if (sym.type === STT.GNU_IFUNC) return 'i';
-  if (sym.bind === STB.WEAK) return sym.type === STT.OBJECT ? 'V' : 'W';
-  if (sym.bind === STB.GNU_UNIQUE) return 'u';
+  if (type === STT.GNU_IFUNC) return 'i';
+  if (bind === STB.WEAK) return type === STT.OBJECT ? 'V' : 'W';
+  if (bind === STB.GNU_UNIQUE) return 'u';
   let letter: string;
-  if (sym.section === null) letter = sym.shndx === SHN.ABS ? 'a' : '?';
-  else letter = classBySection(sym.section);
-  return sym.bind === STB.GLOBAL ? letter.toUpperCase() : letter;
+  if (sectionClass === null) letter = shndx === SHN.ABS ? 'a' : '?';
+  else letter = sectionClass;
+  return bind === STB.GLOBAL ? letter.toUpperCase() : letter;
 }
