@@ -48,14 +48,15 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
   for (const s of sections) {
     if (s.isRelocation) continue;
     const object = s.name.slice(KLP_MODULE_RELOCS_PREFIX.length);
-    const where = `${elf.fileName}: section '${s.name}'`;
+    const where = { file: elf.fileName, section: s.name };
     const problem = objectNameProblem(object);
     if (problem) {
-      diags.error('KLP010', `${where}: ${problem}`);
+      diags.error('KLP010', where, problem);
       continue;
     }
     if (s.type === SHT.NOBITS || s.data.length % ANNOTATION_ENTRY_SIZE !== 0) {
-      diags.error('KLP010', `${where}: size ${s.data.length} is not a multiple of the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`);
+      const entry = `the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`;
+      diags.error('KLP010', where, `size ${s.data.length} is not a multiple of ${entry}`);
       continue;
     }
     const count = s.data.length / ANNOTATION_ENTRY_SIZE;
@@ -66,7 +67,10 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
         const off = Number(r.offset);
         // Pair by r_offset, not list order: a linker may emit the entries' relocations in any order.
         if (off % ANNOTATION_ENTRY_SIZE !== 0 || off >= s.data.length) {
-          diags.error('KLP011', `${elf.fileName}: section '${rs.name}' relocation at offset ${hex(r.offset)} does not point at the start of an annotation entry`);
+          const what = `section '${rs.name}' relocation at offset ${hex(r.offset)}`;
+          diags.error('KLP011', { file: elf.fileName }, `${what} does not point at the start of an annotation entry`, {
+            unrendered: { section: rs.name, relocationOffset: r.offset },
+          });
           continue;
         }
         bySlot.set(off / ANNOTATION_ENTRY_SIZE, r.symbol);
@@ -76,11 +80,17 @@ export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationSca
       const symbol = bySlot.get(k);
       const at = `${s.name}+${hex(k * ANNOTATION_ENTRY_SIZE)}`;
       if (!symbol || symbol.index === 0) {
-        diags.error('KLP012', `${elf.fileName}: section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)}) has no relocation naming its symbol`);
+        const entry = `section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)})`;
+        diags.error('KLP012', { file: elf.fileName }, `${entry} has no relocation naming its symbol`, {
+          unrendered: { section: s.name },
+        });
         continue;
       }
       if (!symbol.isUndefined && symbol.special !== SHN.LIVEPATCH) {
-        diags.error('KLP013', `${elf.fileName}: section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself; only undefined symbols can be annotated`);
+        const what = `section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself`;
+        const at = { file: elf.fileName, symbol: symbol.name };
+        const unrendered = { section: s.name };
+        diags.error('KLP013', at, `${what}; only undefined symbols can be annotated`, { unrendered });
         continue;
       }
       const position = view.getUint32(k * ANNOTATION_ENTRY_SIZE + 8, elf.littleEndian);

@@ -82,10 +82,17 @@ export function planConversion(
   }
   const unknown = plan.kept.filter((k) => k.reason === KEPT_WITHOUT_SYMBOL_INFORMATION).map((k) => k.name);
   if (unknown.length > 0) {
-    diags.warning('KLP034', `${elf.fileName}: no symbol map or Module.symvers was found, so ${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'} without an annotation stay ordinary: ${unknown.join(', ')}`, [
-      'the kernel resolves the exported ones at load and refuses the module if any other is among them',
-      'pass --symbols/--symvers (or --kdir) to have them checked and converted',
-    ]);
+    const symbols = `${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'}`;
+    diags.warning(
+      'KLP034',
+      { file: elf.fileName },
+      `no symbol map or Module.symvers was found, so ${symbols} without an annotation stay ordinary: ` +
+        unknown.join(', '),
+      {
+        notes: ['the kernel resolves the exported ones at load and refuses the module if any other is among them'],
+        remedy: 'pass --symbols/--symvers (or --kdir) to have them checked and converted',
+      },
+    );
   }
   return plan;
 }
@@ -95,11 +102,18 @@ function indexAnnotations(elf: ElfFile, annotations: Annotation[], candidates: R
   for (const a of annotations) {
     const prev = m.get(a.symbol);
     if (prev && (prev.object !== a.object || prev.position !== a.position)) {
-      diags.error('KLP014', `${elf.fileName}: conflicting annotations for '${a.symbol.name}': ${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`);
+      const both = `${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`;
+      const at = { file: elf.fileName, symbol: a.symbol.name };
+      diags.error('KLP014', at, `conflicting annotations for '${a.symbol.name}': ${both}`);
       continue;
     }
     if (!candidates.has(a.symbol)) {
-      diags.error('KLP015', `${elf.fileName}: annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`, ['remove the KLP_SYMPOS entry, or check the symbol name']);
+      diags.error(
+        'KLP015',
+        { file: elf.fileName, symbol: a.symbol.name },
+        `annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`,
+        { remedy: 'remove the KLP_SYMPOS entry, or check the symbol name' },
+      );
       continue;
     }
     m.set(a.symbol, a);
@@ -112,7 +126,8 @@ function indexHints(hints: readonly PositionHintInput[], diags: Diagnostics): Ma
   for (const h of hints) {
     const prev = m.get(h.name);
     if (prev) {
-      diags.error('KLP020', `${h.origin.file}:${h.origin.line}: '${h.name}' is already given at line ${prev.origin.line}`);
+      const at = { file: h.origin.file, line: h.origin.line, symbol: h.name };
+      diags.error('KLP020', at, `'${h.name}' is already given at line ${prev.origin.line}`);
       continue;
     }
     m.set(h.name, h);
@@ -129,7 +144,11 @@ function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>,
     for (const r of s.relocations) {
       if (r.symbol.section && removed.has(r.symbol.section)) {
         stray.add(r);
-        diags.warning('KLP016', `${elf.fileName}: section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'; the relocation is dropped with the annotations`);
+        const what = `section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'`;
+        const at = { file: elf.fileName, symbol: r.symbol.name };
+        diags.warning('KLP016', at, `${what}; the relocation is dropped with the annotations`, {
+          unrendered: { section: s.name, relocationOffset: r.offset },
+        });
       }
     }
   }
