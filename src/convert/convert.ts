@@ -1,8 +1,7 @@
 import { type ElfFile, parseElf, writeElf } from '../elf/index.js';
 import { type ApplyResult, applyPlan } from './apply.js';
 import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js';
-import { annotationSections } from './annotations.js';
-import { collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
+import { type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
 import { withSuggestions } from './suggestions.js';
 import { checkLivepatchElf, hasLivepatchModinfo, livepatchRuleViolations } from './verify.js';
@@ -21,7 +20,7 @@ export interface ConversionResult {
 
 /** Names of the undefined symbols the maps must be searched for. */
 export function symbolsToLookUp(elf: ElfFile): Set<string> {
-  return wantedNames(collectCandidates(elf, annotationSections(elf)));
+  return wantedNames(elf);
 }
 
 /**

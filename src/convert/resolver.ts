@@ -4,9 +4,9 @@
  * README's "What it decides", in that order).
  */
 import { type ElfFile, STB } from '../elf/index.js';
-import { type Annotation } from './annotations.js';
+import type { Annotation, AnnotationProblem } from './annotations.js';
 import type { DiagnosticLocation, Diagnostics } from './diagnostics.js';
-import { KLP_SYM_RELA_PREFIX, kernelModuleName, objectNameProblem, parseKlpSymRelaName, symbolNameProblem } from './naming.js';
+import { kernelModuleName, objectNameProblem, symbolNameProblem } from './naming.js';
 import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
 import { isDefinitionKind } from '../symbols/nm-letters.js';
 import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
@@ -33,7 +33,11 @@ export class Resolver {
     return { file: this.elf.fileName, section: r.section.name, relocationOffset: offset, symbol: c.symbol.name };
   }
 
-  decide(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+  decide(
+    c: Candidate,
+    annotation: Annotation | AnnotationProblem | undefined,
+    hint: PositionHintInput | undefined,
+  ): Decision | undefined {
     const d = this.decideOnce(c, annotation, hint);
     if (d?.kind === 'convert' && d.object !== 'vmlinux' && !this.stableWhileLoading(c, d.object, d.name, d.position)) return undefined;
     return d;
@@ -73,22 +77,19 @@ export class Resolver {
     return false;
   }
 
-  private decideOnce(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+  private decideOnce(
+    c: Candidate,
+    annotation: Annotation | AnnotationProblem | undefined,
+    hint: PositionHintInput | undefined,
+  ): Decision | undefined {
     const name = c.symbol.name;
-
-    // Asm-label annotation: the source named object and position itself.
-    if (name.startsWith(KLP_SYM_RELA_PREFIX)) {
-      const parsed = parseKlpSymRelaName(name);
-      if (!parsed) {
-        const form = '.klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>';
-        this.diags.error('KLP017', this.at(c), `symbol '${name}' is not of the form ${form}`);
-        return undefined;
-      }
-      if (!this.checkExplicit(c, parsed.object, parsed.name, parsed.position, `asm label '${name}'`)) return undefined;
-      return { kind: 'convert', name: parsed.name, object: parsed.object, position: parsed.position, gate: parsed.patchedObject, how: 'asm-label' };
+    if (annotation?.kind === 'problem') {
+      this.diags.error(annotation.code, this.at(c), annotation.description);
+      return undefined;
     }
 
-    const nameProblem = symbolNameProblem(name);
+    // A name that is the kernel's (not one an annotation wraps, as an asm label does) must be one it can read.
+    const nameProblem = annotation === undefined || annotation.name === name ? symbolNameProblem(name) : undefined;
     if (nameProblem) {
       this.diags.error('KLP021', this.at(c), nameProblem);
       return undefined;
@@ -105,8 +106,9 @@ export class Resolver {
         );
         return undefined;
       }
-      if (!this.checkExplicit(c, annotation.object, name, annotation.position, `annotation ${annotation.where}`)) return undefined;
-      return { kind: 'convert', name, object: annotation.object, position: annotation.position, gate: annotation.object, how: 'annotation' };
+      const { object, position } = annotation;
+      if (!this.checkExplicit(c, object, annotation.name, position, annotation.source)) return undefined;
+      return { kind: 'convert', name: annotation.name, object, position, gate: annotation.gate, how: annotation.how };
     }
 
     const exp = this.lookup.exporter(name);
