@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Diagnostic } from '../convert/diagnostics.js';
 import { EXIT } from './exit-codes.js';
-import { exitCodeOf } from '../util/errors.js';
+import { KlpError, exitCodeOf } from '../util/errors.js';
 import { consoleReporter, describeError, printDiagnostics } from './report.js';
 import { addSymbolsCommand } from './symbols-command.js';
 
@@ -147,6 +147,11 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
       return e.exitCode === 0 ? EXIT.OK : typeof e.exitCode === 'number' && e.exitCode !== 1 ? e.exitCode : EXIT.USAGE;
+    }
+    // An error of ours that no command caught still knows its exit status; anything else is a bug.
+    if (e instanceof KlpError) {
+      process.stderr.write(`klp-convert: error: ${e.message}\n`);
+      return e.exitCode;
     }
     process.stderr.write(`klp-convert: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;
