@@ -1,7 +1,12 @@
 /**
- * klp-convert as a library: convert a livepatch module held in memory, read
- * symbol maps, and generate them. The CLI (src/cli) is a thin layer over
- * these.
+ * klp-convert as a library: convert a module file as the CLI does
+ * (convertFile: find the maps, convert, verify, write atomically), convert a
+ * livepatch module held in memory, read symbol maps, and generate them. The
+ * CLI (src/cli) only parses arguments and prints; every error it reports is
+ * a KlpError that carries its exit status (exitCode) and location.
+ *
+ *   import { convertFile } from 'klp-convert';
+ *   const { diagnostics } = await convertFile({ input: 'lp.ko', output: 'lp.ko', kdir: '/lib/modules/6.8.0/build' });
  *
  *   import { convertModule, loadSymbolIndex } from 'klp-convert';
  *   const lookup = await loadSymbolIndex({ maps: ['kallsyms.txt'], symvers: ['Module.symvers'] }, new Set());
@@ -12,8 +17,19 @@ import type { Diagnostic } from './convert/diagnostics.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from './convert/symbol-source.js';
 import { parseElf } from './elf/index.js';
 
-export { ConversionFailed, type Diagnostic, formatDiagnostic } from './convert/diagnostics.js';
-export { checkLivepatchElf, hasLivepatchModinfo } from './convert/verify.js';
+export {
+  ConversionFailed,
+  type Diagnostic,
+  type DiagnosticLocation,
+  diagnosticJson,
+  formatDiagnostic,
+} from './convert/diagnostics.js';
+export { DIAGNOSTIC_CODES, type DiagnosticCode } from './convert/codes.js';
+export { checkLivepatchElf, hasLivepatchModinfo, livepatchRuleViolations } from './convert/verify.js';
+export { convertFile, OutputWriteError, type ConvertFileOptions, type ConvertFileResult } from './convert/run.js';
+export { KlpError, UsageProblem, exitCodeOf, type ErrorLocation } from './util/errors.js';
+export { EXIT, type ExitCode } from './util/exit-codes.js';
+export { InputFileError } from './util/read-file.js';
 export { symbolsToLookUp, type ConversionResult } from './convert/convert.js';
 export type { SymbolLookup, PositionHintInput } from './convert/symbol-source.js';
 export { ElfFormatError, ElfModelError, parseElf, writeElf, type ElfFile } from './elf/index.js';

@@ -1,10 +1,11 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Diagnostic } from '../convert/diagnostics.js';
 import { EXIT } from './exit-codes.js';
-import { consoleReporter, describeError } from './report.js';
+import { KlpError, exitCodeOf } from '../util/errors.js';
+import { consoleReporter, describeError, printDiagnostics } from './report.js';
 import { addSymbolsCommand } from './symbols-command.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -98,22 +99,27 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .action(async (files: string[]) => {
       const { parseElf } = await import('../elf/index.js');
       const { readRegularFile } = await import('../util/read-file.js');
-      const { checkLivepatchElf, hasLivepatchModinfo, klpRelaSectionCount } = await import('../convert/verify.js');
-      const { formatDiagnostic } = await import('../convert/diagnostics.js');
+      const verify = await import('../convert/verify.js');
+      const { diagnostic } = await import('../convert/diagnostics.js');
+      const out = consoleReporter({ quiet: false, verbose: false });
       let worst: number = EXIT.OK;
       for (const f of files) {
         try {
           const elf = parseElf(await readRegularFile(f), f);
-          // The same diagnostics, codes and rendering as a conversion's.
-          const problems: Diagnostic[] = checkLivepatchElf(elf).map((message) => ({ severity: 'error', code: 'KLP001', message }));
-          if (!hasLivepatchModinfo(elf)) problems.push({ severity: 'error', code: 'KLP003', message: `${f}: .modinfo has no 'livepatch=Y'` });
-          for (const p of problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
-          const klp = klpRelaSectionCount(elf);
-          process.stderr.write(`klp-convert: ${f}: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${klp} klp relocation section${klp === 1 ? '' : 's'})\n`);
+          // The same diagnostics, codes, rendering and reporter as a conversion's.
+          const problems: Diagnostic[] = verify.livepatchRuleViolations(elf);
+          if (!verify.hasLivepatchModinfo(elf)) {
+            problems.push(diagnostic('error', 'KLP003', { file: f }, ".modinfo has no 'livepatch=Y'"));
+          }
+          printDiagnostics(out, problems);
+          const klp = verify.klpRelaSectionCount(elf);
+          const n = problems.length;
+          const verdict = n === 0 ? 'ok' : `${n} problem${n === 1 ? '' : 's'}`;
+          out.line(`klp-convert: ${f}: ${verdict} (${klp} klp relocation section${klp === 1 ? '' : 's'})`);
           if (problems.length > 0) worst = Math.max(worst, EXIT.CONVERSION_FAILED);
         } catch (e) {
-          process.stderr.write(`klp-convert: error: ${describeError(e)}\n`);
-          worst = EXIT.BAD_INPUT;
+          out.error(describeError(e));
+          worst = Math.max(worst, exitCodeOf(e, EXIT.BAD_INPUT));
         }
       }
       setExit(worst);
@@ -141,6 +147,11 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
       return e.exitCode === 0 ? EXIT.OK : typeof e.exitCode === 'number' && e.exitCode !== 1 ? e.exitCode : EXIT.USAGE;
+    }
+    // An error of ours that no command caught still knows its exit status; anything else is a bug.
+    if (e instanceof KlpError) {
+      process.stderr.write(`klp-convert: error: ${e.message}\n`);
+      return e.exitCode;
     }
     process.stderr.write(`klp-convert: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;

@@ -1,4 +1,5 @@
-import { ElfFormatError, ElfModelError } from '../elf/index.js';
+export { UsageProblem, describeError } from '../util/errors.js';
+import { type Diagnostic, formatDiagnostic } from '../convert/diagnostics.js';
 
 /** Where the CLI's words go; tests capture them. */
 export interface Reporter {
@@ -26,19 +27,10 @@ export function consoleReporter(level: { quiet: boolean; verbose: boolean }): Re
   };
 }
 
-/** One line for any error: typed errors carry their own location; I/O errors name their path. */
-export function describeError(e: unknown): string {
-  if (e instanceof ElfFormatError || e instanceof ElfModelError) return e.message;
-  if (e instanceof Error) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const path = (e as NodeJS.ErrnoException).path;
-    if (code && path) return `${path}: ${code === 'ENOENT' ? 'no such file' : e.message}`;
-    return e.message;
+/** Every diagnostic through one formatter: errors always shown, warnings hidden with --quiet. */
+export function printDiagnostics(out: Reporter, diags: readonly Diagnostic[]): void {
+  for (const d of diags) {
+    if (d.severity === 'warning') out.warn(formatDiagnostic(d));
+    else out.line(formatDiagnostic(d));
   }
-  return String(e);
-}
-
-/** A wrong command line that commander could not catch itself (exit status 2). */
-export class UsageProblem extends Error {
-  override readonly name = 'UsageProblem';
 }

@@ -1,91 +1,63 @@
-import { type ElfFile, type ElfSymbol, type Section, SHN, SHT } from '../elf/index.js';
-import { type Diagnostics, hex } from './diagnostics.js';
-import { KLP_MODULE_RELOCS_PREFIX, objectNameProblem } from './naming.js';
-
 /**
- * KLP_MODULE_RELOC(obj) { KLP_SYMPOS(sym, pos), ... } annotations, as the
- * upstream klp-convert series defined them: a section `.klp.module_relocs.<obj>`
- * of packed 12-byte entries `{ void *sym (union with u64); u32 sympos; }`,
- * each pointer slot filled by a relocation to the annotated symbol.
+ * Where the source says which object and position a symbol has. Every
+ * format of such annotations enters the plan here: a format is one file that
+ * implements AnnotationFormat, and one line of ANNOTATION_FORMATS.
  */
+import type { ElfFile, ElfSymbol, Section } from '../elf/index.js';
+import type { DiagnosticCode } from './codes.js';
+import type { Diagnostics } from './diagnostics.js';
+import type { Candidate, ConvertedSymbol } from './plan-model.js';
+import { asmLabels } from './annotation-labels.js';
+import { klpSymposSections } from './annotation-sympos.js';
 
-export const ANNOTATION_ENTRY_SIZE = 12;
-
+/** What an annotation says of one undefined symbol of the livepatch. */
 export interface Annotation {
-  object: string;
+  kind: 'annotation';
   symbol: ElfSymbol;
+  /** The symbol's name in its object (an asm label wraps it in its own name). */
+  name: string;
+  object: string;
   position: number;
-  /** `<section>+<offset>`, for messages. */
+  /** The object whose loading applies the relocations (names the .klp.rela section). */
+  gate: string;
+  how: Extract<ConvertedSymbol['how'], 'annotation' | 'asm-label'>;
+  /** Where the annotation is, for messages: `<section>+<offset>`, or the label. */
   where: string;
+  /** The annotation as messages name it: `annotation <where>`, `asm label '<name>'`. */
+  source: string;
 }
 
-export interface AnnotationScan {
-  annotations: Annotation[];
-  /** Annotation sections and their relocation sections: removed from the output. */
-  sections: Set<Section>;
+/** An annotation that could not be read; reported where its symbol is first used, in candidate order. */
+export interface AnnotationProblem {
+  kind: 'problem';
+  symbol: ElfSymbol;
+  code: DiagnosticCode;
+  description: string;
 }
+
+export interface AnnotationFormat {
+  /** Sections that hold only this format's data: removed from the output, their relocations no candidates. */
+  dataSections(elf: ElfFile): Iterable<Section>;
+  /** What the format says, in the order found; malformed data reported in `diags` (or as problems). */
+  read(elf: ElfFile, candidates: readonly Candidate[], diags: Diagnostics): (Annotation | AnnotationProblem)[];
+}
+
+/** Every format klp-convert reads, in the order their annotations are indexed. */
+export const ANNOTATION_FORMATS: readonly AnnotationFormat[] = [klpSymposSections, asmLabels];
 
 /**
- * Annotation sections and the relocation sections that fill them. Known before
- * any map is loaded, so their relocations are never conversion candidates.
+ * Annotation data sections and the relocation sections that fill them. Known
+ * before any map is loaded, so their relocations are never conversion candidates.
  */
 export function annotationSections(elf: ElfFile): Set<Section> {
-  const set = new Set<Section>();
-  for (const s of elf.sections) {
-    if (s.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
-    else if (s.isRelocation && s.infoSection?.name.startsWith(KLP_MODULE_RELOCS_PREFIX)) set.add(s);
-  }
-  return set;
+  return new Set(ANNOTATION_FORMATS.flatMap((f) => [...f.dataSections(elf)]));
 }
 
-export function readAnnotations(elf: ElfFile, diags: Diagnostics): AnnotationScan {
-  const sections = annotationSections(elf);
-  const annotations: Annotation[] = [];
-  const relocsFor = new Map<Section, Section[]>();
-  for (const s of sections) {
-    if (s.isRelocation && s.infoSection) relocsFor.set(s.infoSection, [...(relocsFor.get(s.infoSection) ?? []), s]);
-  }
-  for (const s of sections) {
-    if (s.isRelocation) continue;
-    const object = s.name.slice(KLP_MODULE_RELOCS_PREFIX.length);
-    const where = `${elf.fileName}: section '${s.name}'`;
-    const problem = objectNameProblem(object);
-    if (problem) {
-      diags.error('KLP010', `${where}: ${problem}`);
-      continue;
-    }
-    if (s.type === SHT.NOBITS || s.data.length % ANNOTATION_ENTRY_SIZE !== 0) {
-      diags.error('KLP010', `${where}: size ${s.data.length} is not a multiple of the ${ANNOTATION_ENTRY_SIZE}-byte annotation entry`);
-      continue;
-    }
-    const count = s.data.length / ANNOTATION_ENTRY_SIZE;
-    const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
-    const bySlot = new Map<number, ElfSymbol>();
-    for (const rs of relocsFor.get(s) ?? []) {
-      for (const r of rs.relocations ?? []) {
-        const off = Number(r.offset);
-        // Pair by r_offset, not list order: a linker may emit the entries' relocations in any order.
-        if (off % ANNOTATION_ENTRY_SIZE !== 0 || off >= s.data.length) {
-          diags.error('KLP011', `${elf.fileName}: section '${rs.name}' relocation at offset ${hex(r.offset)} does not point at the start of an annotation entry`);
-          continue;
-        }
-        bySlot.set(off / ANNOTATION_ENTRY_SIZE, r.symbol);
-      }
-    }
-    for (let k = 0; k < count; k++) {
-      const symbol = bySlot.get(k);
-      const at = `${s.name}+${hex(k * ANNOTATION_ENTRY_SIZE)}`;
-      if (!symbol || symbol.index === 0) {
-        diags.error('KLP012', `${elf.fileName}: section '${s.name}' entry ${k} (offset ${hex(k * ANNOTATION_ENTRY_SIZE)}) has no relocation naming its symbol`);
-        continue;
-      }
-      if (!symbol.isUndefined && symbol.special !== SHN.LIVEPATCH) {
-        diags.error('KLP013', `${elf.fileName}: section '${s.name}' entry ${k}: symbol '${symbol.name}' is defined in the livepatch itself; only undefined symbols can be annotated`);
-        continue;
-      }
-      const position = view.getUint32(k * ANNOTATION_ENTRY_SIZE + 8, elf.littleEndian);
-      annotations.push({ object, symbol, position, where: at });
-    }
-  }
-  return { annotations, sections };
+/** Every format's annotations of the candidates. */
+export function readAnnotations(
+  elf: ElfFile,
+  candidates: readonly Candidate[],
+  diags: Diagnostics,
+): (Annotation | AnnotationProblem)[] {
+  return ANNOTATION_FORMATS.flatMap((f) => f.read(elf, candidates, diags));
 }

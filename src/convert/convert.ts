@@ -1,11 +1,10 @@
 import { type ElfFile, parseElf, writeElf } from '../elf/index.js';
 import { type ApplyResult, applyPlan } from './apply.js';
 import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js';
-import { annotationSections } from './annotations.js';
-import { collectCandidates, type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
+import { type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
 import { withSuggestions } from './suggestions.js';
-import { checkLivepatchElf, hasLivepatchModinfo } from './verify.js';
+import { checkLivepatchElf, hasLivepatchModinfo, livepatchRuleViolations } from './verify.js';
 
 /** Appended by scripts/sign-file; any edit of the ELF invalidates it. */
 const SIGNATURE_MAGIC = '~Module signature appended~\n';
@@ -21,7 +20,7 @@ export interface ConversionResult {
 
 /** Names of the undefined symbols the maps must be searched for. */
 export function symbolsToLookUp(elf: ElfFile): Set<string> {
-  return wantedNames(collectCandidates(elf, annotationSections(elf)));
+  return wantedNames(elf);
 }
 
 /**
@@ -34,16 +33,18 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   // them (a stray SHF_RELA_LIVEPATCH, an ordinary section named .klp.rela.*,
   // an SHN_LIVEPATCH symbol that is no .klp.sym) is the input's fault, and no
   // conversion would mend it.
-  const inputProblems = checkLivepatchElf(elf);
+  const inputProblems = livepatchRuleViolations(elf);
   if (inputProblems.length > 0) {
-    throw new ConversionFailed(
-      inputProblems.map((p) => ({ severity: 'error', code: 'KLP001', message: p, notes: ["the input already breaks the kernel's rules for livepatch modules; rebuild it"] })),
-    );
+    const remedy = "the input already breaks the kernel's rules for livepatch modules; rebuild it";
+    throw new ConversionFailed(inputProblems.map((p) => ({ ...p, remedy })));
   }
   if (!hasLivepatchModinfo(elf)) {
-    diags.warning('KLP003', `${elf.fileName}: .modinfo has no 'livepatch=Y'; the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, "Y"))`);
+    const why = "the kernel will not load it as a livepatch (add MODULE_INFO(livepatch, \"Y\"))";
+    diags.warning('KLP003', { file: elf.fileName }, `.modinfo has no 'livepatch=Y'; ${why}`);
   }
-  if (!elf.symtab) diags.error('KLP002', `${elf.fileName}: no symbol table (.symtab); is this a stripped or non-module file?`);
+  if (!elf.symtab) {
+    diags.error('KLP002', { file: elf.fileName }, 'no symbol table (.symtab); is this a stripped or non-module file?');
+  }
   const plan = planConversion(elf, lookup, hints, options, diags);
   if (diags.errors.length > 0) throw new ConversionFailed(withSuggestions(diags.items, lookup));
 
@@ -54,13 +55,16 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   const applied = applyPlan(elf, plan);
   if (elf.trailer.length > 0 && Buffer.from(elf.trailer.subarray(-SIGNATURE_MAGIC.length)).toString('latin1') === SIGNATURE_MAGIC) {
     elf.trailer = new Uint8Array(0);
-    diags.warning('KLP004', `${elf.fileName}: the module signature no longer matches and was removed; sign the converted module again`);
+    const what = 'the module signature no longer matches and was removed; sign the converted module again';
+    diags.warning('KLP004', { file: elf.fileName }, what);
   }
   const output = writeElf(elf);
   // Our own output must pass the kernel's rules; a failure here is a bug in klp-convert.
   const problems = checkLivepatchElf(parseElf(output, `${elf.fileName} (converted)`));
   if (problems.length > 0) {
-    throw new ConversionFailed([...diags.items, { severity: 'error', code: 'KLP099', message: 'internal error: the converted module breaks kernel rules', notes: problems, internal: true }]);
+    const message = 'internal error: the converted module breaks kernel rules';
+    const bug: Diagnostic = { severity: 'error', code: 'KLP099', message, notes: problems, internal: true };
+    throw new ConversionFailed([...diags.items, bug]);
   }
   return { output, changed: true, plan, applied, diagnostics: diags.items };
 }

@@ -4,7 +4,7 @@
  * symbols) and of the architecture's loader (arch-rules.ts).
  */
 import { type ElfFile, SHF, SHT } from '../elf/index.js';
-import { type Diagnostics, hex } from './diagnostics.js';
+import type { Diagnostics } from './diagnostics.js';
 import { objectNameProblem } from './naming.js';
 import { archRelocationRule } from './arch-rules.js';
 import { isInitSection, specialSectionRule } from './special-sections.js';
@@ -18,14 +18,16 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
   let ok = true;
   const objProblem = objectNameProblem(c.gate) ?? objectNameProblem(c.object);
   if (objProblem) {
-    diags.error('KLP021', `${elf.fileName}: symbol '${c.name}': ${objProblem}`);
+    diags.error('KLP021', { file: elf.fileName, symbol: c.name }, `symbol '${c.name}': ${objProblem}`);
     return false;
   }
   if (c.gate !== 'vmlinux' && c.object === 'vmlinux') {
     diags.error(
       'KLP040',
-      `${elf.fileName}: symbol '${c.name}' is in vmlinux but its relocations would be applied when module '${c.gate}' loads; the kernel refuses vmlinux symbols in module-specific klp relocation sections`,
-      [`use .klp.sym.rela.vmlinux.vmlinux.${c.name},${c.position} (or let klp-convert place it)`],
+      { file: elf.fileName, symbol: c.name },
+      `symbol '${c.name}' is in vmlinux but its relocations would be applied when module '${c.gate}' loads; ` +
+        'the kernel refuses vmlinux symbols in module-specific klp relocation sections',
+      { remedy: `use .klp.sym.rela.vmlinux.vmlinux.${c.name},${c.position} (or let klp-convert place it)` },
     );
     return false;
   }
@@ -33,23 +35,28 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
   for (const ref of c.references) {
     const target = ref.section.infoSection;
     if (!target || (target.flags & SHF.ALLOC) === 0n) continue; // the loader ignores relocations of non-allocated sections
-    const at = `${elf.fileName}: section '${ref.section.name}' offset ${hex(ref.relocation.offset)}`;
+    const { name: section } = ref.section;
+    const at = { file: elf.fileName, section, relocationOffset: ref.relocation.offset, symbol: c.name };
     if (ref.section.type === SHT.REL) {
-      diags.error('KLP041', `${at}: relocation to '${c.name}' is in an SHT_REL section; the kernel applies klp relocations only as SHT_RELA`);
+      const why = 'the kernel applies klp relocations only as SHT_RELA';
+      diags.error('KLP041', at, `relocation to '${c.name}' is in an SHT_REL section; ${why}`);
       ok = false;
       continue;
     }
     if (late) {
       const rule = specialSectionRule(target.name);
       if (rule) {
-        diags.error('KLP042', `${at}: relocation to '${c.name}' of module ${c.gate} in special section '${target.name}': ${rule.reason}`, [`remedy: ${rule.remedy}`]);
+        const what = `relocation to '${c.name}' of module ${c.gate} in special section '${target.name}'`;
+        diags.error('KLP042', at, `${what}: ${rule.reason}`, { remedy: rule.remedy });
         ok = false;
         continue;
       }
       if (isInitSection(target.name)) {
-        diags.error('KLP043', `${at}: relocation to '${c.name}' of module ${c.gate} in init section '${target.name}': init sections are freed after the livepatch loads, before a relocation applied when ${c.gate} loads could be written`, [
-          'move the reference out of __init code',
-        ]);
+        const what = `relocation to '${c.name}' of module ${c.gate} in init section '${target.name}'`;
+        const why =
+          'init sections are freed after the livepatch loads, ' +
+          `before a relocation applied when ${c.gate} loads could be written`;
+        diags.error('KLP043', at, `${what}: ${why}`, { remedy: 'move the reference out of __init code' });
         ok = false;
         continue;
       }
@@ -57,7 +64,7 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
     const archRule = archRelocationRule(elf.machine, ref.relocation.type);
     const problem = archRule?.check(target, Number(ref.relocation.offset), elf.littleEndian, c.name);
     if (problem) {
-      diags.error('KLP044', `${at}: ${problem.reason}`, [`remedy: ${problem.remedy}`]);
+      diags.error('KLP044', at, problem.reason, { remedy: problem.remedy });
       ok = false;
     }
   }

@@ -5,9 +5,9 @@
  * The ladder itself is resolver.ts, the placement rules placement.ts.
  */
 import { type ElfFile, type ElfSymbol, type Relocation, type Section } from '../elf/index.js';
-import { type Annotation, readAnnotations } from './annotations.js';
-import { type Diagnostics, hex } from './diagnostics.js';
-import { KLP_RELA_PREFIX, klpSymbolName, parseKlpSymRelaName } from './naming.js';
+import { type Annotation, type AnnotationProblem, annotationSections, readAnnotations } from './annotations.js';
+import { Diagnostics, hex } from './diagnostics.js';
+import { KLP_RELA_PREFIX, klpSymbolName } from './naming.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
 import { checkPlacement } from './placement.js';
 import { Resolver } from './resolver.js';
@@ -36,14 +36,14 @@ export function collectCandidates(elf: ElfFile, skip: ReadonlySet<Section> = new
   return [...bySymbol.values()];
 }
 
-/** The names the maps must be searched for: every candidate, with asm-label annotations unwrapped. */
-export function wantedNames(candidates: Candidate[]): Set<string> {
-  const names = new Set<string>();
-  for (const c of candidates) {
-    const lukas = parseKlpSymRelaName(c.symbol.name);
-    names.add(lukas ? lukas.name : c.symbol.name);
+/** The names the maps must be searched for: every candidate's, by the name annotations give it (asm labels). */
+export function wantedNames(elf: ElfFile): Set<string> {
+  const candidates = collectCandidates(elf, annotationSections(elf));
+  const named = new Map<ElfSymbol, string>();
+  for (const a of readAnnotations(elf, candidates, new Diagnostics())) {
+    if (a.kind === 'annotation') named.set(a.symbol, a.name);
   }
-  return names;
+  return new Set(candidates.map((c) => named.get(c.symbol) ?? c.symbol.name));
 }
 
 export function planConversion(
@@ -53,12 +53,13 @@ export function planConversion(
   options: PlanOptions,
   diags: Diagnostics,
 ): Plan {
-  const scan = readAnnotations(elf, diags);
-  const candidates = collectCandidates(elf, scan.sections);
+  const removeSections = annotationSections(elf);
+  const candidates = collectCandidates(elf, removeSections);
   const candidateSet = new Set(candidates.map((c) => c.symbol));
-  const annotationFor = indexAnnotations(elf, scan.annotations, candidateSet, diags);
+  const annotationFor = indexAnnotations(elf, readAnnotations(elf, candidates, diags), candidateSet, diags);
   const hintFor = indexHints(hints, diags);
-  const plan: Plan = { converted: [], kept: [], removeSections: scan.sections, removeRelocations: strayAnnotationRelocations(elf, scan.sections, diags) };
+  const removeRelocations = strayAnnotationRelocations(elf, removeSections, diags);
+  const plan: Plan = { converted: [], kept: [], removeSections, removeRelocations };
   const resolver = new Resolver(elf, lookup, diags, options);
 
   for (const c of candidates) {
@@ -82,24 +83,50 @@ export function planConversion(
   }
   const unknown = plan.kept.filter((k) => k.reason === KEPT_WITHOUT_SYMBOL_INFORMATION).map((k) => k.name);
   if (unknown.length > 0) {
-    diags.warning('KLP034', `${elf.fileName}: no symbol map or Module.symvers was found, so ${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'} without an annotation stay ordinary: ${unknown.join(', ')}`, [
-      'the kernel resolves the exported ones at load and refuses the module if any other is among them',
-      'pass --symbols/--symvers (or --kdir) to have them checked and converted',
-    ]);
+    const symbols = `${unknown.length} undefined symbol${unknown.length === 1 ? '' : 's'}`;
+    diags.warning(
+      'KLP034',
+      { file: elf.fileName },
+      `no symbol map or Module.symvers was found, so ${symbols} without an annotation stay ordinary: ` +
+        unknown.join(', '),
+      {
+        notes: ['the kernel resolves the exported ones at load and refuses the module if any other is among them'],
+        remedy: 'pass --symbols/--symvers (or --kdir) to have them checked and converted',
+      },
+    );
   }
   return plan;
 }
 
-function indexAnnotations(elf: ElfFile, annotations: Annotation[], candidates: ReadonlySet<ElfSymbol>, diags: Diagnostics): Map<ElfSymbol, Annotation> {
-  const m = new Map<ElfSymbol, Annotation>();
+/**
+ * One annotation per symbol. Two of one format that disagree are an error; a
+ * later format's word replaces an earlier one's (an asm label is the symbol's
+ * own name, so it wins over a KLP_SYMPOS entry naming that symbol).
+ */
+function indexAnnotations(
+  elf: ElfFile,
+  annotations: readonly (Annotation | AnnotationProblem)[],
+  candidates: ReadonlySet<ElfSymbol>,
+  diags: Diagnostics,
+): Map<ElfSymbol, Annotation | AnnotationProblem> {
+  const m = new Map<ElfSymbol, Annotation | AnnotationProblem>();
   for (const a of annotations) {
     const prev = m.get(a.symbol);
-    if (prev && (prev.object !== a.object || prev.position !== a.position)) {
-      diags.error('KLP014', `${elf.fileName}: conflicting annotations for '${a.symbol.name}': ${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`);
+    const sameFormat = prev?.kind === 'annotation' && a.kind === 'annotation' && prev.how === a.how;
+    if (sameFormat && (prev.object !== a.object || prev.position !== a.position)) {
+      const both = `${prev.object},${prev.position} at ${prev.where} and ${a.object},${a.position} at ${a.where}`;
+      const at = { file: elf.fileName, symbol: a.symbol.name };
+      diags.error('KLP014', at, `conflicting annotations for '${a.symbol.name}': ${both}`);
       continue;
     }
     if (!candidates.has(a.symbol)) {
-      diags.error('KLP015', `${elf.fileName}: annotation ${a.where} for '${a.symbol.name}' matches no relocation of the livepatch`, ['remove the KLP_SYMPOS entry, or check the symbol name']);
+      diags.error(
+        'KLP015',
+        { file: elf.fileName, symbol: a.symbol.name },
+        `${a.kind === 'annotation' ? a.source : `annotation of '${a.symbol.name}'`} for '${a.symbol.name}' ` +
+          'matches no relocation of the livepatch',
+        { remedy: 'remove the KLP_SYMPOS entry, or check the symbol name' },
+      );
       continue;
     }
     m.set(a.symbol, a);
@@ -112,7 +139,8 @@ function indexHints(hints: readonly PositionHintInput[], diags: Diagnostics): Ma
   for (const h of hints) {
     const prev = m.get(h.name);
     if (prev) {
-      diags.error('KLP020', `${h.origin.file}:${h.origin.line}: '${h.name}' is already given at line ${prev.origin.line}`);
+      const at = { file: h.origin.file, line: h.origin.line, symbol: h.name };
+      diags.error('KLP020', at, `'${h.name}' is already given at line ${prev.origin.line}`);
       continue;
     }
     m.set(h.name, h);
@@ -129,7 +157,11 @@ function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>,
     for (const r of s.relocations) {
       if (r.symbol.section && removed.has(r.symbol.section)) {
         stray.add(r);
-        diags.warning('KLP016', `${elf.fileName}: section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'; the relocation is dropped with the annotations`);
+        const what = `section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'`;
+        const at = { file: elf.fileName, symbol: r.symbol.name };
+        diags.warning('KLP016', at, `${what}; the relocation is dropped with the annotations`, {
+          unrendered: { section: s.name, relocationOffset: r.offset },
+        });
       }
     }
   }

@@ -4,9 +4,9 @@
  * README's "What it decides", in that order).
  */
 import { type ElfFile, STB } from '../elf/index.js';
-import { type Annotation } from './annotations.js';
-import { type Diagnostics, hex } from './diagnostics.js';
-import { KLP_SYM_RELA_PREFIX, kernelModuleName, objectNameProblem, parseKlpSymRelaName, symbolNameProblem } from './naming.js';
+import type { Annotation, AnnotationProblem } from './annotations.js';
+import type { DiagnosticLocation, Diagnostics } from './diagnostics.js';
+import { kernelModuleName, objectNameProblem, symbolNameProblem } from './naming.js';
 import { sourceFileMatches, symbolTypeOfKind } from '../symbols/hints.js';
 import { isDefinitionKind } from '../symbols/nm-letters.js';
 import type { MapDefinition, PositionHintInput, SymbolLookup } from './symbol-source.js';
@@ -26,12 +26,18 @@ export class Resolver {
     private readonly options: PlanOptions,
   ) {}
 
-  private where(c: Candidate): string {
+  /** The first relocation to the symbol: where its diagnostics point. */
+  private at(c: Candidate): DiagnosticLocation {
     const r = c.references[0]!;
-    return `${this.elf.fileName}: section '${r.section.name}' offset ${hex(r.relocation.offset)}`;
+    const { offset } = r.relocation;
+    return { file: this.elf.fileName, section: r.section.name, relocationOffset: offset, symbol: c.symbol.name };
   }
 
-  decide(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+  decide(
+    c: Candidate,
+    annotation: Annotation | AnnotationProblem | undefined,
+    hint: PositionHintInput | undefined,
+  ): Decision | undefined {
     const d = this.decideOnce(c, annotation, hint);
     if (d?.kind === 'convert' && d.object !== 'vmlinux' && !this.stableWhileLoading(c, d.object, d.name, d.position)) return undefined;
     return d;
@@ -51,8 +57,11 @@ export class Resolver {
       if (atLoad <= 1) return true;
       this.diags.error(
         'KLP025',
-        `${this.where(c)}: '${name}' is unique in ${object} after it initialises, but while ${object} is loading the kernel counts ${atLoad} symbols of that name (init symbols too); a livepatch loaded first would fail with "unresolvable ambiguity"`,
-        ['rename the init symbol in the target, or load the livepatch only after the target'],
+        this.at(c),
+        `'${name}' is unique in ${object} after it initialises, but while ${object} is loading the kernel counts ` +
+          `${atLoad} symbols of that name (init symbols too); ` +
+          'a livepatch loaded first would fail with "unresolvable ambiguity"',
+        { remedy: 'rename the init symbol in the target, or load the livepatch only after the target' },
       );
       return false;
     }
@@ -60,28 +69,29 @@ export class Resolver {
     if (!def || def.loadRank === undefined || def.loadRank === position) return true;
     this.diags.error(
       'KLP025',
-      `${this.where(c)}: position ${position} of '${name}' in ${object} (of ${after ?? '?'}) becomes position ${def.loadRank} while ${object} is loading (init symbols count then); a livepatch loaded first would resolve a different symbol`,
+      this.at(c),
+      `position ${position} of '${name}' in ${object} (of ${after ?? '?'}) becomes position ${def.loadRank} ` +
+        `while ${object} is loading (init symbols count then); ` +
+        'a livepatch loaded first would resolve a different symbol',
     );
     return false;
   }
 
-  private decideOnce(c: Candidate, annotation: Annotation | undefined, hint: PositionHintInput | undefined): Decision | undefined {
+  private decideOnce(
+    c: Candidate,
+    annotation: Annotation | AnnotationProblem | undefined,
+    hint: PositionHintInput | undefined,
+  ): Decision | undefined {
     const name = c.symbol.name;
-
-    // Asm-label annotation: the source named object and position itself.
-    if (name.startsWith(KLP_SYM_RELA_PREFIX)) {
-      const parsed = parseKlpSymRelaName(name);
-      if (!parsed) {
-        this.diags.error('KLP017', `${this.where(c)}: symbol '${name}' is not of the form .klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>`);
-        return undefined;
-      }
-      if (!this.checkExplicit(c, parsed.object, parsed.name, parsed.position, `asm label '${name}'`)) return undefined;
-      return { kind: 'convert', name: parsed.name, object: parsed.object, position: parsed.position, gate: parsed.patchedObject, how: 'asm-label' };
+    if (annotation?.kind === 'problem') {
+      this.diags.error(annotation.code, this.at(c), annotation.description);
+      return undefined;
     }
 
-    const nameProblem = symbolNameProblem(name);
+    // A name that is the kernel's (not one an annotation wraps, as an asm label does) must be one it can read.
+    const nameProblem = annotation === undefined || annotation.name === name ? symbolNameProblem(name) : undefined;
     if (nameProblem) {
-      this.diags.error('KLP021', `${this.where(c)}: ${nameProblem}`);
+      this.diags.error('KLP021', this.at(c), nameProblem);
       return undefined;
     }
 
@@ -89,13 +99,16 @@ export class Resolver {
       if (hint && ((hint.object !== undefined && kernelModuleName(hint.object) !== annotation.object) || (hint.position !== undefined && hint.position !== annotation.position))) {
         this.diags.error(
           'KLP018',
-          `${this.where(c)}: '${name}' is annotated as ${annotation.object},${annotation.position} (${annotation.where}) but ${hint.origin.file}:${hint.origin.line} says ${describeHint(hint).replace(/ \(.*\)$/, '')}`,
-          ['keep one of the two'],
+          this.at(c),
+          `'${name}' is annotated as ${annotation.object},${annotation.position} (${annotation.where}) ` +
+            `but ${hint.origin.file}:${hint.origin.line} says ${describeHint(hint).replace(/ \(.*\)$/, '')}`,
+          { remedy: 'keep one of the two' },
         );
         return undefined;
       }
-      if (!this.checkExplicit(c, annotation.object, name, annotation.position, `annotation ${annotation.where}`)) return undefined;
-      return { kind: 'convert', name, object: annotation.object, position: annotation.position, gate: annotation.object, how: 'annotation' };
+      const { object, position } = annotation;
+      if (!this.checkExplicit(c, object, annotation.name, position, annotation.source)) return undefined;
+      return { kind: 'convert', name: annotation.name, object, position, gate: annotation.gate, how: annotation.how };
     }
 
     const exp = this.lookup.exporter(name);
@@ -127,25 +140,29 @@ export class Resolver {
   private checkExplicit(c: Candidate, object: string, name: string, position: number, source: string): boolean {
     const problem = objectNameProblem(object) ?? symbolNameProblem(name);
     if (problem) {
-      this.diags.error('KLP021', `${this.where(c)}: ${source}: ${problem}`);
+      this.diags.error('KLP021', this.at(c), `${source}: ${problem}`);
       return false;
     }
     const count = this.lookup.countIn(object, name) ?? (this.lookup.objects.has(object) ? 0 : undefined);
     if (count === undefined) return true; // no map describes that object: trust the author
     if (count === 0) {
-      this.diags.error('KLP022', `${this.where(c)}: ${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`, this.candidateNotes(name));
+      const what = `${source} names '${name}' in ${object}, but the symbol maps have no '${name}' in ${object}`;
+      this.diags.error('KLP022', this.at(c), what, { notes: this.candidateNotes(name) });
       return false;
     }
     if (position === 0 && count > 1) {
       this.diags.error(
         'KLP023',
-        `${this.where(c)}: ${source} gives position 0 for '${name}' in ${object}, but ${object} has ${count} symbols of that name; position 0 means the only one`,
-        this.candidateNotes(name),
+        this.at(c),
+        `${source} gives position 0 for '${name}' in ${object}, but ${object} has ${count} symbols of that name; ` +
+          'position 0 means the only one',
+        { notes: this.candidateNotes(name) },
       );
       return false;
     }
     if (position > count) {
-      this.diags.error('KLP024', `${this.where(c)}: ${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`, this.candidateNotes(name));
+      const what = `${source} gives position ${position} for '${name}' in ${object}, which has only ${count}`;
+      this.diags.error('KLP024', this.at(c), what, { notes: this.candidateNotes(name) });
       return false;
     }
     return true;
@@ -162,7 +179,8 @@ export class Resolver {
         return { kind: 'convert', name, object: hint.object, position: 0, gate: hint.object, how: 'positions-file' };
       }
       if (c.symbol.bind === STB.WEAK) {
-        this.diags.warning('KLP033', `${this.where(c)}: weak symbol '${name}' is in no symbol map and not exported; left undefined (the kernel resolves it to 0)`);
+        const what = `weak symbol '${name}' is in no symbol map and not exported`;
+        this.diags.warning('KLP033', this.at(c), `${what}; left undefined (the kernel resolves it to 0)`);
         return { kind: 'keep', reason: 'weak, found nowhere' };
       }
       const all = this.lookup.definitions(name).filter(isDefinition);
@@ -174,14 +192,21 @@ export class Resolver {
             'give first a map generated by `klp-convert symbols` from objects with symbols (STT_FILE), or use a position',
           );
         }
-        this.diags.error('KLP031', `${this.where(c)}: no definition of '${name}' matches ${describeHint(hint)}`, notes);
+        this.diags.error('KLP031', this.at(c), `no definition of '${name}' matches ${describeHint(hint)}`, { notes });
       } else if (this.options.annotationsOnly) {
         return { kind: 'keep', reason: KEPT_WITHOUT_SYMBOL_INFORMATION };
       } else {
-        this.diags.error('KLP030', `${this.where(c)}: symbol '${name}' is not exported and is in no symbol map`, [
-          this.lookup.objects.size === 0 ? 'no symbol map was given: pass --symbols <map> (or --kdir)' : `searched ${this.lookup.objects.size} objects`,
-          'if a module exports it, pass that module\'s Module.symvers with --symvers',
-        ], name);
+        // The remedy stays a note: suggestions (suggestions.ts) are appended after it.
+        const searched = this.lookup.objects.size;
+        this.diags.error('KLP030', this.at(c), `symbol '${name}' is not exported and is in no symbol map`, {
+          notes: [
+            searched === 0
+              ? 'no symbol map was given: pass --symbols <map> (or --kdir)'
+              : `searched ${searched} objects`,
+            "if a module exports it, pass that module's Module.symvers with --symvers",
+          ],
+          unknownSymbol: name,
+        });
       }
       return undefined;
     }
@@ -211,13 +236,13 @@ export class Resolver {
     const notes = ['candidates:', ...describeCandidates(defs).map((l) => `  ${l}`)];
     const first = defs.find((d) => d.rank !== undefined) ?? defs[0]!;
     const pos = first.rank ?? 1;
-    notes.push(
+    const remedy = [
       'say which one in a positions file (--positions), e.g.:',
       `  ${name}: { object: ${first.object}, position: ${pos} }`,
       'or annotate the source:',
       `  KLP_MODULE_RELOC(${first.object}) = { KLP_SYMPOS(${name}, ${pos}) };`,
-    );
-    this.diags.error('KLP032', `${this.where(c)}: symbol '${name}' ${what}; its position is ambiguous`, notes);
+    ].join('\n');
+    this.diags.error('KLP032', this.at(c), `symbol '${name}' ${what}; its position is ambiguous`, { notes, remedy });
   }
 
   private candidateNotes(name: string): string[] {

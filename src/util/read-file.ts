@@ -5,17 +5,20 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { KlpError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 
 /** An input path that cannot be read as a file; the message names the path. */
-export class InputFileError extends Error {
+export class InputFileError extends KlpError {
   override readonly name = 'InputFileError';
+  readonly exitCode = EXIT.BAD_INPUT;
 
   constructor(
     readonly path: string,
     why: string,
     options?: { cause?: unknown },
   ) {
-    super(`${path}: ${why}`, options);
+    super(`${path}: ${why}`, { file: path }, options);
   }
 }
 

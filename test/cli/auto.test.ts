@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/elf/index.js';
-import { moduleRelease } from '../../src/cli/kernel-inputs.js';
+import { moduleRelease } from '../../src/convert/kernel-inputs.js';
 import { buildFixture } from '../support/fixtures.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

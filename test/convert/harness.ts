@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseElf } from '../../src/elf/index.js';
 import { type ConversionResult, convertElf } from '../../src/convert/convert.js';
-import { ConversionFailed, type Diagnostic } from '../../src/convert/diagnostics.js';
+import { ConversionFailed, type Diagnostic, detailLines } from '../../src/convert/diagnostics.js';
 import type { PlanOptions } from '../../src/convert/plan.js';
 import type { PositionHintInput, SymbolLookup } from '../../src/convert/symbol-source.js';
 import { type Arch, buildFixture } from '../support/fixtures.js';
@@ -41,7 +41,7 @@ export async function failingConversion(name: string, arch: Arch, lookup: Symbol
 }
 
 export function errorsOf(diags: Diagnostic[]): string[] {
-  return diags.filter((d) => d.severity === 'error').map((d) => [d.message, ...(d.notes ?? [])].join('\n'));
+  return diags.filter((d) => d.severity === 'error').map((d) => [d.message, ...detailLines(d)].join('\n'));
 }
 
 export function hint(name: string, h: Omit<PositionHintInput, 'name' | 'origin'>, line = 1): PositionHintInput {

@@ -5,7 +5,7 @@
 import { readRegularFile } from '../../util/read-file.js';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { SymbolSourceError } from '../errors.js';
+import { SymbolMapError, SymbolSourceError } from '../errors.js';
 import { maybeGunzip } from '../read-input.js';
 import { readAllSymvers } from '../symvers.js';
 import { readElfSymbols } from './elf-symbols.js';
@@ -135,7 +135,7 @@ export async function collectObjects<M extends { name: string }>(
     try {
       bytes = maybeGunzip(await readRegularFile(inputs.vmlinux), inputs.vmlinux);
     } catch (err) {
-      if (err instanceof Error && err.name === 'SymbolMapError') throw err;
+      if (err instanceof SymbolMapError) throw err;
       throw new SymbolSourceError((err as Error).message, { cause: err });
     }
     objects.push(vmlinuxFromElf(readElfSymbols(bytes, inputs.vmlinux), inputs.vmlinux, inputs.kallsymsAll));

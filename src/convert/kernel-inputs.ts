@@ -9,7 +9,7 @@ import { release as runningRelease } from 'node:os';
 import { join } from 'node:path';
 import type { ElfFile } from '../elf/index.js';
 import { isRealSystemMap } from '../symbols/system-map.js';
-import { UsageProblem } from './report.js';
+import { UsageProblem } from '../util/errors.js';
 
 export interface KernelInputs {
   symbols: string[];
