@@ -146,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      // A command that stopped on an error of ours passes that error's status on, whatever it is.
+      if (e.code === 'klp-convert.symbols') return e.exitCode;
       return e.exitCode === 0 ? EXIT.OK : typeof e.exitCode === 'number' && e.exitCode !== 1 ? e.exitCode : EXIT.USAGE;
     }
     // An error of ours that no command caught still knows its exit status; anything else is a bug.

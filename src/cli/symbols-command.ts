@@ -6,8 +6,7 @@
  * compute positions instead of asking for hand-counted KLP_SYMPOS.
  */
 import { type Command, CommanderError, Option } from 'commander';
-import { SymbolMapError, SymbolSourceError } from '../symbols/errors.js';
-import { ElfFormatError, ElfModelError } from '../elf/index.js';
+import { KlpError } from '../util/errors.js';
 import { EXIT } from './exit-codes.js';
 import { UsageProblem } from './report.js';
 import type { SymbolsOptions } from './symbols-run.js';
@@ -53,10 +52,13 @@ export function addSymbolsCommand(program: Command): void {
       try {
         await runSymbols({ ...o, modules: o.modules ?? [], symvers: o.symvers ?? [] });
       } catch (e) {
-        if (e instanceof UsageProblem) cmd.error(`klp-convert symbols: ${e.message}`, { exitCode: EXIT.USAGE, code: 'klp-convert.usage' });
-        if (e instanceof SymbolMapError || e instanceof SymbolSourceError || e instanceof ElfFormatError || e instanceof ElfModelError) {
+        if (e instanceof UsageProblem) {
+          cmd.error(`klp-convert symbols: ${e.message}`, { exitCode: EXIT.USAGE, code: 'klp-convert.usage' });
+        }
+        // Every error of ours carries its exit status; anything else is a bug, reported as such by main.
+        if (e instanceof KlpError) {
           process.stderr.write(`klp-convert symbols: error: ${e.message}\n`);
-          throw new CommanderError(EXIT.BAD_INPUT, 'klp-convert.symbols', e.message);
+          throw new CommanderError(e.exitCode, 'klp-convert.symbols', e.message);
         }
         throw e;
       }
