@@ -24,9 +24,9 @@ const TAB = 0x09;
 const OPEN = 0x5b; // [
 const CLOSE = 0x5d; // ]
 
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-}
+/** 1 for the bytes of hexadecimal digits: a table, so the per-byte loop calls nothing. */
+const HEX = new Uint8Array(256);
+for (const c of Buffer.from('0123456789abcdefABCDEF', 'latin1')) HEX[c] = 1;
 
 /** Whether the first line looks like `<hex> <letter> <name>`, for format detection. */
 export function looksLikeKallsyms(firstLine: string): boolean {
@@ -35,6 +35,8 @@ export function looksLikeKallsyms(firstLine: string): boolean {
 
 /** Names whose presence (as vmlinux symbols) makes the listing a System.map. */
 const SYSTEM_MAP_MARKS = new NameMatcher(SYSTEM_MAP_ONLY_NAMES, false);
+/** Their lengths, a cheap test before the matcher (one bit per length). */
+const SYSTEM_MAP_MARK_LENGTHS = SYSTEM_MAP_ONLY_NAMES.reduce((bits, n) => bits | (1 << n.length), 0);
 
 /**
  * The object of the module column of consecutive lines: module symbols come
@@ -71,7 +73,7 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
   let systemMap = false;
   const visit = (bytes: Buffer, start: number, stop: number, line: number): void => {
     let p = start;
-    while (p < stop && isHexDigit(bytes[p]!)) p++;
+    while (p < stop && HEX[bytes[p]!] === 1) p++;
     if (p === start || p + 3 >= stop || bytes[p] !== SPACE || bytes[p + 2] !== SPACE || bytes[p + 1] === SPACE) {
       throw new SymbolMapError(file, line, "expected '<hex address> <type letter> <name>' (a /proc/kallsyms or System.map line)");
     }
@@ -98,7 +100,10 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
     } else {
       if (vmlinux < 0) vmlinux = internObject(map, objectIds, 'vmlinux');
       object = vmlinux;
-      if (!systemMap && SYSTEM_MAP_MARKS.match(bytes, nameStart, nameEnd) >= 0) systemMap = true;
+      const n = nameEnd - nameStart;
+      if (n < 31 && (SYSTEM_MAP_MARK_LENGTHS & (1 << n)) !== 0 && SYSTEM_MAP_MARKS.match(bytes, nameStart, nameEnd) >= 0) {
+        systemMap = true;
+      }
     }
     const id = matcher.match(bytes, nameStart, nameEnd);
     if (id < 0) return;
