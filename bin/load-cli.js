@@ -23,7 +23,7 @@ function mtime(url) {
  * cache starts with the same id and a newline. V8 checks its own version and
  * flags but not the script's bytes, so a cache is used only for its own build.
  */
-function cacheFor(code, cache) {
+export function cacheFor(code, cache) {
   const id = code.slice(0, code.indexOf('\n'));
   if (cache.length <= id.length || cache.toString('latin1', 0, id.length + 1) !== `${id}\n`) return undefined;
   return cache.subarray(id.length + 1);

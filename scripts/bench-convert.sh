@@ -25,13 +25,15 @@ command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install
 [ -f "$out/Module.symvers" ] || zcat "$bench/Module.symvers.gz" > "$out/Module.symvers"
 [ -f "$out/symbols4x.klp" ] || node scripts/make-bench-map.mjs "$out/symbols.klp" 4 "$out/symbols4x.klp"
 [ -f "$out/bench.ko" ] || node scripts/make-bench-module.mjs "$bench/symbols.klp.gz" "$bench/Module.symvers.gz" "$out"
-[ -f "$out/t1000/bench.ko" ] || node scripts/make-bench-module.mjs "$bench/symbols.klp.gz" "$bench/Module.symvers.gz" "$out/t1000" 1000
+[ -f "$out/t1000/bench.ko" ] ||
+  node scripts/make-bench-module.mjs "$bench/symbols.klp.gz" "$bench/Module.symvers.gz" "$out/t1000" 1000
 
 klp="node bin/klp-convert.js -q"
 upstream="$klp $out/symbols.klp $out/bench.ko $out/bench.out.ko"
 convert="$klp -s $out/symbols.klp -e $out/Module.symvers $out/bench.ko $out/bench.out.ko"
 convert_gz="$klp -s $bench/symbols.klp.gz -e $bench/Module.symvers.gz $out/bench.ko $out/bench.out.ko"
-tiny="$klp -s $sample/kallsyms-6.1.0-57-cloud-amd64.txt.gz -e $sample/Module.symvers.gz $sample/klpt_cmdline.ko $out/sample.out.ko"
+tiny="$klp -s $sample/kallsyms-6.1.0-57-cloud-amd64.txt.gz -e $sample/Module.symvers.gz"
+tiny="$tiny $sample/klpt_cmdline.ko $out/sample.out.ko"
 t1000="$klp $out/symbols.klp $out/t1000/bench.ko $out/t1000.out.ko"
 map4x="$klp $out/symbols4x.klp $out/bench.ko $out/bench4x.out.ko"
 $convert
@@ -47,5 +49,9 @@ hyperfine -N --warmup 2 --runs "${RUNS:-15}" --export-json "$out/convert.json" \
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
   const base = r[0].median, read = r[1].median;
-  for (const x of r) console.log(`${x.command.padEnd(22)} median ${(x.median * 1000).toFixed(0).padStart(5)} ms  = ${(x.median / base).toFixed(2)} x node -e 0, ${(x.median / read).toFixed(2)} x reading the map`);
+  for (const x of r) {
+    const ms = (x.median * 1000).toFixed(0).padStart(5);
+    const ratios = `${(x.median / base).toFixed(2)} x node -e 0, ${(x.median / read).toFixed(2)} x reading the map`;
+    console.log(`${x.command.padEnd(22)} median ${ms} ms  = ${ratios}`);
+  }
 ' "$out/convert.json"

@@ -44,7 +44,8 @@ async function bundle() {
   rmSync(loader.CACHE, { force: true });
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--make-cache'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const stdio = ['ignore', 'ignore', 'pipe'];
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--make-cache'], { stdio, env });
 }
 
 async function makeCache() {
@@ -64,7 +65,9 @@ async function makeCache() {
       ['-q', upstream, '-e', symvers, ko, join(work, 'b.ko')],
     ]) {
       const status = await exports.main(args);
-      if (status !== 0) throw new Error(`build-bundle: converting the sample failed (exit ${status}): ${args.join(' ')}`);
+      if (status !== 0) {
+        throw new Error(`build-bundle: converting the sample failed (exit ${status}): ${args.join(' ')}`);
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

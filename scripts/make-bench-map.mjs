@@ -18,7 +18,8 @@ const text = readFileSync(mapPath, 'latin1');
 const body = text.slice(text.indexOf('\n') + 1).split('\n').filter(Boolean);
 const parts = [text.endsWith('\n') ? text : `${text}\n`];
 for (let k = 1; k < times; k++) {
-  const copy = body.map((l) => (l.startsWith('*') ? `${l}_copy${k}` : l.length >= 6 ? `${l.slice(0, 2)}.${l.slice(3)}` : l));
+  const rename = (l) => (l.startsWith('*') ? `${l}_copy${k}` : l.length >= 6 ? `${l.slice(0, 2)}.${l.slice(3)}` : l);
+  const copy = body.map(rename);
   parts.push(`${copy.join('\n')}\n`);
 }
 writeFileSync(outPath, parts.join(''), 'latin1');

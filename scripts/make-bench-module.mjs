@@ -14,7 +14,8 @@ import { gunzipSync } from 'node:zlib';
 const [mapPath, symversPath, outDir, targetArg = '200'] = process.argv.slice(2);
 const wantedCount = Number(targetArg);
 if (!outDir || !Number.isInteger(wantedCount) || wantedCount < 20 || wantedCount % 20 !== 0) {
-  console.error('usage: make-bench-module.mjs <symbols.klp[.gz]> <Module.symvers[.gz]> <outdir> [targets, a multiple of 20]');
+  console.error('usage: make-bench-module.mjs <symbols.klp[.gz]> <Module.symvers[.gz]> <outdir> [targets]');
+  console.error('(targets: a multiple of 20, 200 by default)');
   process.exit(2);
 }
 const vmlinuxCount = (wantedCount * 3) / 4;
@@ -70,4 +71,5 @@ const cflags = ['-O2', '-fno-PIC', '-fno-common', '-ffreestanding', '-fno-asynch
 execFileSync('gcc', [...cflags, join(outDir, 'bench.c'), '-o', join(outDir, 'bench.o')]);
 execFileSync('ld', ['-r', join(outDir, 'bench.o'), '-o', join(outDir, 'bench.ko')]);
 const relocs = execFileSync('readelf', ['-W', '-r', join(outDir, 'bench.ko')]).toString().split('\n').filter((l) => /R_X86_64_/.test(l) && !/\.text|\.rodata|bench_/.test(l.split(/\s+/)[4] ?? '')).length;
-console.error(`bench.ko: ${targets.length} target symbols (${vmlinux.length} vmlinux, ${modules.length} modules x 5), ${relocs} relocations to them`);
+const split = `${vmlinux.length} vmlinux, ${modules.length} modules x 5`;
+console.error(`bench.ko: ${targets.length} target symbols (${split}), ${relocs} relocations to them`);

@@ -114,7 +114,8 @@ export function compactMapReader(head: Buffer, file: string, matcher: NameMatche
         throw new SymbolMapError(file, line, "expected '@<id> <source file>'");
       }
       if (id !== files.length + 1) {
-        throw new SymbolMapError(file, line, `file ids must count up from 1 within an object: expected @${files.length + 1}, found @${id}`);
+        const expected = `expected @${files.length + 1}, found @${id}`;
+        throw new SymbolMapError(file, line, `file ids must count up from 1 within an object: ${expected}`);
       }
       files.push(bytes, p + 1, stop);
     } else if (first !== HASH) {
@@ -123,7 +124,8 @@ export function compactMapReader(head: Buffer, file: string, matcher: NameMatche
   };
   const symbolLine = (bytes: Buffer, start: number, stop: number, line: number, first: number): void => {
     if (LINE_KIND[first] !== SYMBOL_LINE) {
-      throw new SymbolMapError(file, line, "expected a symbol line '<type letter>[+][-][<file id>] <name>', '*<object>', '@<id> <file>' or '# comment'");
+      const expected = "'<type letter>[+][-][<file id>] <name>', '*<object>', '@<id> <file>' or '# comment'";
+      throw new SymbolMapError(file, line, `expected a symbol line ${expected}`);
     }
     if (object < 0) throw new SymbolMapError(file, line, "symbol before any '*<object>' line");
     let p = start + 1;
@@ -142,7 +144,9 @@ export function compactMapReader(head: Buffer, file: string, matcher: NameMatche
       }
       while (p < stop && isDigit(bytes[p]!)) fileId = fileId * 10 + bytes[p++]! - 0x30;
       if (bytes[p] !== SPACE) p = -1;
-      else if (fileId > files.length) throw new SymbolMapError(file, line, `unknown file id ${fileId} (no '@${fileId}' line in this object)`);
+      else if (fileId > files.length) {
+        throw new SymbolMapError(file, line, `unknown file id ${fileId} (no '@${fileId}' line in this object)`);
+      }
     }
     if (p < 0 || p + 1 >= stop) {
       throw new SymbolMapError(file, line, "expected '<type letter>[+][-][<file id>] <name>'");

@@ -36,7 +36,12 @@ export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
 }
 
 /** The reader of a line-oriented format, for a map whose first bytes are `head`. */
-function lineReader(format: Exclude<MapFormat, 'yaml'>, head: Buffer, file: string, matcher: NameMatcher): MapLineReader {
+function lineReader(
+  format: Exclude<MapFormat, 'yaml'>,
+  head: Buffer,
+  file: string,
+  matcher: NameMatcher,
+): MapLineReader {
   switch (format) {
     case 'upstream':
       return upstreamMapReader(head, file, matcher);

@@ -75,7 +75,8 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
     let p = start;
     while (p < stop && HEX[bytes[p]!] === 1) p++;
     if (p === start || p + 3 >= stop || bytes[p] !== SPACE || bytes[p + 2] !== SPACE || bytes[p + 1] === SPACE) {
-      throw new SymbolMapError(file, line, "expected '<hex address> <type letter> <name>' (a /proc/kallsyms or System.map line)");
+      const expected = "'<hex address> <type letter> <name>' (a /proc/kallsyms or System.map line)";
+      throw new SymbolMapError(file, line, `expected ${expected}`);
     }
     const kindByte = bytes[p + 1]!;
     const nameStart = p + 3;
@@ -101,9 +102,8 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
       if (vmlinux < 0) vmlinux = internObject(map, objectIds, 'vmlinux');
       object = vmlinux;
       const n = nameEnd - nameStart;
-      if (n < 31 && (SYSTEM_MAP_MARK_LENGTHS & (1 << n)) !== 0 && SYSTEM_MAP_MARKS.match(bytes, nameStart, nameEnd) >= 0) {
-        systemMap = true;
-      }
+      const maybeMark = n < 31 && (SYSTEM_MAP_MARK_LENGTHS & (1 << n)) !== 0;
+      if (maybeMark && SYSTEM_MAP_MARKS.match(bytes, nameStart, nameEnd) >= 0) systemMap = true;
     }
     const id = matcher.match(bytes, nameStart, nameEnd);
     if (id < 0) return;
@@ -112,7 +112,9 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
   };
   const finish = (): ScannedMap => {
     // A System.map lists what kallsyms leaves out (absolute symbols, its own tables): drop those.
-    if (systemMap) map.hits = map.hits.filter((h) => !(h.object === vmlinux && kallsymsDrops(matcher.names[h.nameId]!, h.kind!)));
+    if (systemMap) {
+      map.hits = map.hits.filter((h) => !(h.object === vmlinux && kallsymsDrops(matcher.names[h.nameId]!, h.kind!)));
+    }
     rankHits(map);
     return map;
   };

@@ -22,7 +22,14 @@ export interface LineCursor {
  * goes on after `end`: the unterminated piece at the end is left for the next
  * call, and its offset is returned. With `last` true it is a line too.
  */
-export function scanLines(bytes: Buffer, from: number, end: number, last: boolean, cursor: LineCursor, visit: LineVisitor): number {
+export function scanLines(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  last: boolean,
+  cursor: LineCursor,
+  visit: LineVisitor,
+): number {
   // A view that ends at `end`, so that indexOf never reads bytes left over in a reused buffer.
   const view = end === bytes.length ? bytes : bytes.subarray(0, end);
   let line = cursor.line;

@@ -44,7 +44,8 @@ export function maybeGunzip(bytes: Buffer, file: string, limit = MAX_INFLATED): 
 }
 
 function tooLarge(file: string, limit: number, cause: unknown): SymbolMapError {
-  return new SymbolMapError(file, 0, `decompresses to more than ${limit / (1 << 20)} MiB; no symbol map is that large`, { cause });
+  const why = `decompresses to more than ${limit / (1 << 20)} MiB; no symbol map is that large`;
+  return new SymbolMapError(file, 0, why, { cause });
 }
 
 function unreadable(file: string, err: unknown): SymbolMapError {

@@ -258,7 +258,8 @@ export async function loadSymbolIndex(opts: { maps: string[]; symvers: string[] 
       const scan = await scanMapInput(inputs[i]!, format, matcher);
       scans.push(scan);
       const objects = new Map(scan.objects.map((o, j) => [o, j] as const));
-      maps.push({ file, format, objects, objectNames: scan.objects, loadView: scan.loadView, whole: new WholeInput(file) });
+      const whole = new WholeInput(file);
+      maps.push({ file, format, objects, objectNames: scan.objects, loadView: scan.loadView, whole });
     }
     const exports: Map<string, ExportEntry>[] = [];
     for (const [i, file] of opts.symvers.entries()) {

@@ -16,26 +16,37 @@ import type { ExportEntry } from './types.js';
 
 const TAB = 0x09;
 
+type SymversVisitor = (
+  bytes: Buffer,
+  nameStart: number,
+  nameEnd: number,
+  moduleStart: number,
+  moduleEnd: number,
+  line: number,
+) => void;
+
 /**
  * A line visitor that validates a Module.symvers line and hands `visit` the
  * byte ranges of its symbol and module columns.
  */
 function symversLines(
   file: string,
-  visit: (bytes: Buffer, nameStart: number, nameEnd: number, moduleStart: number, moduleEnd: number, line: number) => void,
+  visit: SymversVisitor,
 ): LineVisitor {
   return (bytes, start, stop, line) => {
     const t1 = bytes.indexOf(TAB, start);
     const t2 = t1 >= 0 && t1 < stop ? bytes.indexOf(TAB, t1 + 1) : -1;
     const t3 = t2 >= 0 && t2 < stop ? bytes.indexOf(TAB, t2 + 1) : -1;
     if (t3 < 0 || t3 >= stop) {
-      throw new SymbolMapError(file, line, "expected '<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)");
+      const expected = "'<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)";
+      throw new SymbolMapError(file, line, `expected ${expected}`);
     }
     if (t1 === start || t2 === t1 + 1 || t3 === t2 + 1) {
       throw new SymbolMapError(file, line, 'empty CRC, symbol or module column');
     }
     if (bytes[start] !== 0x30 || (bytes[start + 1] !== 0x78 && bytes[start + 1] !== 0x58)) {
-      throw new SymbolMapError(file, line, `CRC column must be hexadecimal '0x...', found '${bytes.toString('utf8', start, t1)}'`);
+      const crc = bytes.toString('utf8', start, t1);
+      throw new SymbolMapError(file, line, `CRC column must be hexadecimal '0x...', found '${crc}'`);
     }
     visit(bytes, t1 + 1, t2, t2 + 1, t3, line);
   };
@@ -52,7 +63,9 @@ export class SymversScan {
       const id = matcher.match(bytes, nameStart, nameEnd);
       if (id < 0 || id >= matcher.size) return;
       const name = matcher.names[id]!;
-      if (!found.has(name)) found.set(name, { name, object: moduleNameFromPath(bytes.toString('utf8', moduleStart, moduleEnd)), origin: { file, line } });
+      if (found.has(name)) return;
+      const object = moduleNameFromPath(bytes.toString('utf8', moduleStart, moduleEnd));
+      found.set(name, { name, object, origin: { file, line } });
     });
   }
 }

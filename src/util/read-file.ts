@@ -50,7 +50,8 @@ export function ioReason(err: unknown): string {
 
 /** Any failure to stat, open or read `path` as an InputFileError. */
 function asInputFileError(path: string, err: unknown): InputFileError {
-  return err instanceof InputFileError ? err : new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
+  if (err instanceof InputFileError) return err;
+  return new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
 }
 
 function checked(path: string, s: Stats): void {
