@@ -127,12 +127,14 @@ export class InputReader {
 
   private inflate(fd: number): AsyncIterator<Buffer> {
     this.fd = undefined; // the read stream closes it
-    // 256 KiB pieces: each costs a trip through the stream machinery; with 64 KiB ones the 20 MB
-    // distribution map took ~240 M more instructions (cachegrind), with 512 KiB ~20 M fewer.
+    // Compressed input in 256 KiB pieces (few trips through the stream machinery), inflated in 64 KiB
+    // ones: zlib allocates each output piece afresh, and until a GC frees them they count in the peak
+    // memory. On the 20 MB distribution map 256 KiB output pieces saved ~240 M instructions
+    // (cachegrind) but raised the peak RSS from ~77 MB to ~83 MB, past issue 10's 80 MB.
     const raw = createReadStream('', { fd, start: 0, highWaterMark: 1 << 18 });
     // Up to 1 MiB inflated ahead of the scan: zlib keeps working while JavaScript scans
     // (zlib passes stream options on to its Transform, though its types do not say so).
-    const gunzip = createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 } as ZlibOptions);
+    const gunzip = createGunzip({ chunkSize: 1 << 16, readableHighWaterMark: 1 << 20 } as ZlibOptions);
     raw.on('error', (err) => gunzip.destroy(Object.assign(err, { readError: true })));
     raw.pipe(gunzip);
     return gunzip[Symbol.asyncIterator]();
