@@ -7,10 +7,15 @@
 # (Node start-up) and a node process that only reads the map.
 # The machine is shared and noisy: compare the ratios (of medians), not the times.
 #
-# Measured 2026-12-02 on a 2-core machine at load ~8 (10 interleaved runs, medians, x `node -e 0`,
-# wall / CPU): upstream 2.2 / 2.8, -s/-e 2.4 / 2.8, .gz 2.7 / 4.0, sample 2.2 / 3.1,
-# 1,000 targets 3.1 / 4.4, 4x map 2.8 / 3.7; before issue 10's changes upstream was 3.6 / 4.0.
-# Instructions executed (cachegrind, load-independent): node -e 0 508 M, upstream form 1,410 M.
+# Measured 2026-12-02 on the shared 2-core machine at load ~10 (12 interleaved runs of each command,
+# medians, x `node -e 0`, wall / CPU, before -> after issue 10's map streaming, pre-filter and bundle):
+#   upstream form 3.76 / 4.29 -> 2.59 / 2.84      -s/-e plain  3.72 / 4.42 -> 2.87 / 3.00
+#   -s/-e .gz     3.61 / 4.32 -> 3.63 / 4.23      sample       3.51 / 3.81 -> 3.00 / 3.16
+#   1,000 targets 4.80 / 5.81 -> 3.45 / 4.23      4x map       6.55 / 7.71 -> 3.09 / 3.65
+# (The .gz row used 256 KiB inflate pieces; with the 64 KiB ones kept for memory an earlier round gave
+# 2.73 / 3.96.) Peak RSS: upstream 75 -> 58 MB, .gz 78 -> 77 MB, 4x map 135 -> 64 MB.
+# Instructions (cachegrind, load-independent): node -e 0 508 M; --version 634 -> 579 M;
+# the sample 1,534 -> 1,319 M; the upstream form 1,410 M after.
 # Usage: scripts/bench-convert.sh [bench dir with symbols.klp.gz and Module.symvers.gz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
