@@ -28,7 +28,11 @@ dist/cli/main.js: npm-deps $(shell find src -name '*.ts') tsconfig.json scripts/
 	node scripts/make-man.mjs
 	@touch $@
 
-build: dist/cli/main.js
+# The CLI as one script with V8's code cache (bin/load-cli.js), made from dist/ after tsc.
+dist/klp-convert.cjs: dist/cli/main.js scripts/build-bundle.mjs bin/load-cli.js
+	node scripts/build-bundle.mjs
+
+build: dist/cli/main.js dist/klp-convert.cjs
 
 # Convert the bundled real livepatch module with its bundled map and show what changed.
 demo: npm-deps build

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (run `make build` or `npm run build` first).
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the compiled CLI lives in dist/ (run `make build` or `npm run build` first),
+// as one script with a code cache when the build made one (see load-cli.js).
+import { loadBundledCli } from './load-cli.js';
+
+const { main } = loadBundledCli() ?? (await import('../dist/cli/main.js'));
 
 // A reader that went away: after help or the version, nothing was lost
 // (`klp-convert --help | head`); otherwise the output is incomplete (exit 3).

@@ -2,12 +2,14 @@
  * Map format detection from the first bytes, so users pass any map with one
  * option and the loader picks the reader.
  */
-import { COMPACT_MAGIC, scanCompactMap } from './compact-map.js';
+import { COMPACT_MAGIC, compactMapReader } from './compact-map.js';
 import { SymbolMapError } from './errors.js';
-import { looksLikeKallsyms, scanKallsymsMap } from './kallsyms-map.js';
-import type { MapFormat, ScannedMap } from './map-scan.js';
+import { kallsymsMapReader, looksLikeKallsyms } from './kallsyms-map.js';
+import { scanAllLines } from './line-scan.js';
+import type { MapFormat, MapLineReader, ScannedMap } from './map-scan.js';
 import type { NameMatcher } from './name-matcher.js';
-import { UPSTREAM_HEADER, scanUpstreamMap } from './upstream-map.js';
+import type { InputReader } from './read-input.js';
+import { UPSTREAM_HEADER, upstreamMapReader } from './upstream-map.js';
 import { YAML_MAP_KEY, scanYamlMap } from './yaml-map.js';
 
 export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
@@ -33,15 +35,35 @@ export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
   );
 }
 
-export function scanMap(bytes: Buffer, file: string, format: MapFormat, matcher: NameMatcher): ScannedMap {
+/** The reader of a line-oriented format, for a map whose first bytes are `head`. */
+function lineReader(
+  format: Exclude<MapFormat, 'yaml'>,
+  head: Buffer,
+  file: string,
+  matcher: NameMatcher,
+): MapLineReader {
   switch (format) {
     case 'upstream':
-      return scanUpstreamMap(bytes, file, matcher);
+      return upstreamMapReader(head, file, matcher);
     case 'kallsyms':
-      return scanKallsymsMap(bytes, file, matcher);
+      return kallsymsMapReader(file, matcher);
     case 'compact':
-      return scanCompactMap(bytes, file, matcher);
-    case 'yaml':
-      return scanYamlMap(bytes, file, matcher);
+      return compactMapReader(head, file, matcher);
   }
+}
+
+/** Scan a map held whole in memory. */
+export function scanMap(bytes: Buffer, file: string, format: MapFormat, matcher: NameMatcher): ScannedMap {
+  if (format === 'yaml') return scanYamlMap(bytes, file, matcher);
+  const reader = lineReader(format, bytes, file, matcher);
+  scanAllLines(bytes, reader.visit, reader.skip);
+  return reader.finish();
+}
+
+/** Scan a map as it is read (YAML maps are read whole: they are small and parsed as a whole). */
+export async function scanMapInput(input: InputReader, format: MapFormat, matcher: NameMatcher): Promise<ScannedMap> {
+  if (format === 'yaml') return scanYamlMap(await input.whole(), input.file, matcher);
+  const reader = lineReader(format, await input.head(), input.file, matcher);
+  await input.forEachLine(reader.visit, reader.skip);
+  return reader.finish();
 }

@@ -57,6 +57,15 @@ const KEPT_ABSOLUTE: ReadonlySet<string> = new Set([
 /** The names only a System.map (never /proc/kallsyms) contains: how we tell the two apart. */
 export const SYSTEM_MAP_ONLY_NAMES: readonly string[] = ['kallsyms_num_syms', 'kallsyms_names', 'kallsyms_token_table'];
 
+/**
+ * The bracketed "modules" of /proc/kallsyms that are no objects a livepatch
+ * can target: BPF programs (`[bpf]`) and ftrace/kprobe trampolines
+ * (`[__builtin__ftrace]`, `[__builtin__kprobes]`). Their lines are skipped.
+ */
+export function isKallsymsPseudoObject(module: string): boolean {
+  return module === 'bpf' || module.startsWith('__builtin__');
+}
+
 /** Whether vmlinux's kallsyms table leaves out a symbol with this name and nm letter. */
 export function kallsymsDrops(name: string, kind: string): boolean {
   switch (kind) {

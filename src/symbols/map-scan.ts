@@ -4,6 +4,8 @@
  * Ranks are derived afterwards (see `rankHits`), so a reader can drop entries
  * at the end (System.map's absolute symbols) without recounting.
  */
+import type { LineVisitor } from './line-scan.js';
+
 export type MapFormat = 'upstream' | 'kallsyms' | 'compact' | 'yaml';
 
 export interface MapHit {
@@ -83,7 +85,21 @@ export function rankHits(map: ScannedMap): void {
   }
 }
 
-/** End of the line starting at `start` (index of '\n' or buffer end), ignoring a '\r' before it. */
-export function trimCR(bytes: Uint8Array, start: number, end: number): number {
-  return end > start && bytes[end - 1] === 13 ? end - 1 : end;
+/**
+ * A line-oriented map reader: `skip` header lines (checked on the input's
+ * head when the reader was made), then `visit` for every other line (see
+ * line-scan.ts), then `finish` for the result.
+ */
+export interface MapLineReader {
+  skip: number;
+  visit: LineVisitor;
+  finish(): ScannedMap;
+}
+
+/** The first line of `head` (without '\r'), for header checks. */
+export function firstLine(head: Buffer): string {
+  let end = head.indexOf(10);
+  if (end < 0) end = head.length;
+  if (end > 0 && head[end - 1] === 13) end--;
+  return head.toString('utf8', 0, end);
 }

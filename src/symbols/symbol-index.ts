@@ -13,31 +13,40 @@
  * Entries of one object are never mixed from two maps, so counts and ranks
  * stay consistent.
  *
- * Names outside `wanted` still work: the first query for one rescans the kept
- * buffers for that name alone (~30 ms on the 20 MB distribution map).
+ * The maps are streamed (see read-input.ts): only what the wanted names need
+ * is kept. Names outside `wanted` still work: the first query for one reads
+ * the inputs again, whole, and keeps them for later such queries (~100 ms on
+ * the 20 MB distribution map).
  */
-import { detectMapFormat, scanMap } from './detect.js';
+import { detectMapFormat, scanMap, scanMapInput } from './detect.js';
 import type { MapFormat, MapHit, ScannedMap } from './map-scan.js';
 import { NameMatcher } from './name-matcher.js';
 import { type SimilarName, SimilarNameCollector } from './similar-names.js';
-import { readInputSync } from './read-input.js';
-import { scanSymvers } from './symvers.js';
+import { InputReader, readInputSync } from './read-input.js';
+import { SymversScan, scanSymvers } from './symvers.js';
 import type { ExportEntry, SymbolEntry, SymbolIndex } from './types.js';
 import { loadYamlLibrary } from './yaml-support.js';
 
 interface LoadedMap {
   file: string;
   format: MapFormat;
-  bytes: Buffer;
   /** Object name -> index in this map's object list. */
   objects: Map<string, number>;
   objectNames: string[];
   loadView: boolean[];
+  whole: WholeInput;
 }
 
-interface LoadedSymvers {
-  file: string;
-  bytes: Buffer;
+/** An input read again whole, on the rare paths (names not announced, similar names). */
+class WholeInput {
+  private bytes: Buffer | undefined;
+
+  constructor(readonly file: string) {}
+
+  get(): Buffer {
+    this.bytes ??= readInputSync(this.file);
+    return this.bytes;
+  }
 }
 
 /** Everything known about one name: its hits per map, grouped by object. */
@@ -62,7 +71,7 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   constructor(
     private readonly maps: LoadedMap[],
-    private readonly symvers: LoadedSymvers[],
+    private readonly symvers: WholeInput[],
   ) {
     for (const m of maps) {
       for (const o of m.objectNames) if (!this.objectRank.has(o)) this.objectRank.set(o, this.objectRank.size);
@@ -169,8 +178,8 @@ class LoadedSymbolIndex implements SymbolIndex {
     if (!facts) {
       // Slow path: a name the caller did not announce. Rescan everything for it alone.
       const matcher = new NameMatcher([name], true);
-      const scans = this.maps.map((m) => scanMap(m.bytes, m.file, m.format, matcher));
-      const exports = this.symvers.map((s) => scanSymvers(s.bytes, s.file, matcher));
+      const scans = this.maps.map((m) => scanMap(m.whole.get(), m.file, m.format, matcher));
+      const exports = this.symvers.map((s) => scanSymvers(s.get(), s.file, matcher));
       this.ingest(matcher, scans, exports);
       facts = this.facts.get(name) ?? this.noFacts();
       this.facts.set(name, facts);
@@ -222,7 +231,7 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   similarNames(names: readonly string[]): Map<string, SimilarName[]> {
     const collector = new SimilarNameCollector(names);
-    for (const m of this.maps) scanMap(m.bytes, m.file, m.format, collector);
+    for (const m of this.maps) scanMap(m.whole.get(), m.file, m.format, collector);
     return collector.results();
   }
 }
@@ -232,25 +241,36 @@ class LoadedSymbolIndex implements SymbolIndex {
  * Module.symvers files. Only `wanted` names are extracted up front.
  */
 export async function loadSymbolIndex(opts: { maps: string[]; symvers: string[] }, wanted: ReadonlySet<string>): Promise<SymbolIndex> {
-  // Synchronous reads: one read(2) per file, where the promise API would take
-  // forty 512 KiB round trips through the thread pool for the 20 MB map.
-  const mapBytes = opts.maps.map(readInputSync);
-  const symversBytes = opts.symvers.map(readInputSync);
-  const formats = opts.maps.map((file, i) => detectMapFormat(mapBytes[i]!, file));
-  if (formats.includes('yaml')) await loadYamlLibrary();
-  const matcher = new NameMatcher(wanted, true);
-  const maps: LoadedMap[] = [];
-  const scans: ScannedMap[] = [];
-  opts.maps.forEach((file, i) => {
-    const bytes = mapBytes[i]!;
-    const format = formats[i]!;
-    const scan = scanMap(bytes, file, format, matcher);
-    scans.push(scan);
-    maps.push({ file, format, bytes, objects: new Map(scan.objects.map((o, j) => [o, j] as const)), objectNames: scan.objects, loadView: scan.loadView });
-  });
-  const symvers = opts.symvers.map((file, i) => ({ file, bytes: symversBytes[i]! }));
-  const exports = symvers.map((s) => scanSymvers(s.bytes, s.file, matcher));
-  const index = new LoadedSymbolIndex(maps, symvers);
-  index.ingest(matcher, scans, exports);
-  return index;
+  // Every input is opened and its head read before any is scanned, so that an
+  // unreadable file is reported before a format error, maps before Module.symvers.
+  const inputs: InputReader[] = [];
+  try {
+    for (const file of [...opts.maps, ...opts.symvers]) inputs.push(InputReader.open(file));
+    const heads: Buffer[] = [];
+    for (const input of inputs) heads.push(await input.head());
+    const formats = opts.maps.map((file, i) => detectMapFormat(heads[i]!, file));
+    if (formats.includes('yaml')) await loadYamlLibrary();
+    const matcher = new NameMatcher(wanted, true);
+    const maps: LoadedMap[] = [];
+    const scans: ScannedMap[] = [];
+    for (const [i, file] of opts.maps.entries()) {
+      const format = formats[i]!;
+      const scan = await scanMapInput(inputs[i]!, format, matcher);
+      scans.push(scan);
+      const objects = new Map(scan.objects.map((o, j) => [o, j] as const));
+      const whole = new WholeInput(file);
+      maps.push({ file, format, objects, objectNames: scan.objects, loadView: scan.loadView, whole });
+    }
+    const exports: Map<string, ExportEntry>[] = [];
+    for (const [i, file] of opts.symvers.entries()) {
+      const scan = new SymversScan(file, matcher);
+      await inputs[opts.maps.length + i]!.forEachLine(scan.visit);
+      exports.push(scan.found);
+    }
+    const index = new LoadedSymbolIndex(maps, opts.symvers.map((file) => new WholeInput(file)));
+    index.ingest(matcher, scans, exports);
+    return index;
+  } finally {
+    for (const input of inputs) input.close();
+  }
 }

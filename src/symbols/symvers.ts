@@ -9,70 +9,83 @@
  * name: basename with '-' and ',' turned into '_'.
  */
 import { SymbolMapError } from './errors.js';
-import { trimCR } from './map-scan.js';
+import { type LineVisitor, scanAllLines } from './line-scan.js';
 import { moduleNameFromPath } from './module-name.js';
 import type { NameMatcher } from './name-matcher.js';
 import type { ExportEntry } from './types.js';
 
 const TAB = 0x09;
 
-/**
- * Validate every line and call `visit` with the byte ranges of the symbol
- * and module columns.
- */
-function forEachSymversLine(
+type SymversVisitor = (
   bytes: Buffer,
+  nameStart: number,
+  nameEnd: number,
+  moduleStart: number,
+  moduleEnd: number,
+  line: number,
+) => void;
+
+/**
+ * A line visitor that validates a Module.symvers line and hands `visit` the
+ * byte ranges of its symbol and module columns.
+ */
+function symversLines(
   file: string,
-  visit: (nameStart: number, nameEnd: number, moduleStart: number, moduleEnd: number, line: number) => void,
-): void {
-  const total = bytes.length;
-  let start = 0;
-  let line = 0;
-  while (start < total) {
-    let end = bytes.indexOf(10, start);
-    if (end < 0) end = total;
-    line++;
-    const stop = trimCR(bytes, start, end);
-    if (stop > start) {
-      const t1 = bytes.indexOf(TAB, start);
-      const t2 = t1 >= 0 && t1 < stop ? bytes.indexOf(TAB, t1 + 1) : -1;
-      const t3 = t2 >= 0 && t2 < stop ? bytes.indexOf(TAB, t2 + 1) : -1;
-      if (t3 < 0 || t3 >= stop) {
-        throw new SymbolMapError(file, line, "expected '<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)");
-      }
-      if (t1 === start || t2 === t1 + 1 || t3 === t2 + 1) {
-        throw new SymbolMapError(file, line, 'empty CRC, symbol or module column');
-      }
-      if (bytes[start] !== 0x30 || (bytes[start + 1] !== 0x78 && bytes[start + 1] !== 0x58)) {
-        throw new SymbolMapError(file, line, `CRC column must be hexadecimal '0x...', found '${bytes.toString('utf8', start, t1)}'`);
-      }
-      visit(t1 + 1, t2, t2 + 1, t3, line);
+  visit: SymversVisitor,
+): LineVisitor {
+  return (bytes, start, stop, line) => {
+    const t1 = bytes.indexOf(TAB, start);
+    const t2 = t1 >= 0 && t1 < stop ? bytes.indexOf(TAB, t1 + 1) : -1;
+    const t3 = t2 >= 0 && t2 < stop ? bytes.indexOf(TAB, t2 + 1) : -1;
+    if (t3 < 0 || t3 >= stop) {
+      const expected = "'<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)";
+      throw new SymbolMapError(file, line, `expected ${expected}`);
     }
-    start = end + 1;
+    if (t1 === start || t2 === t1 + 1 || t3 === t2 + 1) {
+      throw new SymbolMapError(file, line, 'empty CRC, symbol or module column');
+    }
+    if (bytes[start] !== 0x30 || (bytes[start + 1] !== 0x78 && bytes[start + 1] !== 0x58)) {
+      const crc = bytes.toString('utf8', start, t1);
+      throw new SymbolMapError(file, line, `CRC column must be hexadecimal '0x...', found '${crc}'`);
+    }
+    visit(bytes, t1 + 1, t2, t2 + 1, t3, line);
+  };
+}
+
+/** Collects the first export of each wanted name, keyed by name; every line is validated. */
+export class SymversScan {
+  readonly found = new Map<string, ExportEntry>();
+  readonly visit: LineVisitor;
+
+  constructor(file: string, matcher: NameMatcher) {
+    const found = this.found;
+    this.visit = symversLines(file, (bytes, nameStart, nameEnd, moduleStart, moduleEnd, line) => {
+      const id = matcher.match(bytes, nameStart, nameEnd);
+      if (id < 0 || id >= matcher.size) return;
+      const name = matcher.names[id]!;
+      if (found.has(name)) return;
+      const object = moduleNameFromPath(bytes.toString('utf8', moduleStart, moduleEnd));
+      found.set(name, { name, object, origin: { file, line } });
+    });
   }
 }
 
-/** First export of each wanted name, keyed by name. Every line is validated. */
+/** First export of each wanted name, keyed by name, from a whole Module.symvers in memory. */
 export function scanSymvers(bytes: Buffer, file: string, matcher: NameMatcher): Map<string, ExportEntry> {
-  const found = new Map<string, ExportEntry>();
-  forEachSymversLine(bytes, file, (nameStart, nameEnd, moduleStart, moduleEnd, line) => {
-    const id = matcher.match(bytes, nameStart, nameEnd);
-    // (match() applies the cheap pre-filter first, so most lines stop there.)
-    if (id < 0 || id >= matcher.size) return;
-    const name = matcher.names[id]!;
-    if (!found.has(name)) found.set(name, { name, object: moduleNameFromPath(bytes.toString('utf8', moduleStart, moduleEnd)), origin: { file, line } });
-  });
-  return found;
+  const scan = new SymversScan(file, matcher);
+  scanAllLines(bytes, scan.visit);
+  return scan.found;
 }
 
 /** Every export, grouped by exporting object (for the map generator). */
 export function readAllSymvers(bytes: Buffer, file: string): Map<string, Set<string>> {
   const byObject = new Map<string, Set<string>>();
-  forEachSymversLine(bytes, file, (nameStart, nameEnd, moduleStart, moduleEnd) => {
-    const object = moduleNameFromPath(bytes.toString('utf8', moduleStart, moduleEnd));
+  const visit = symversLines(file, (b, nameStart, nameEnd, moduleStart, moduleEnd) => {
+    const object = moduleNameFromPath(b.toString('utf8', moduleStart, moduleEnd));
     let names = byObject.get(object);
     if (!names) byObject.set(object, (names = new Set()));
-    names.add(bytes.toString('utf8', nameStart, nameEnd));
+    names.add(b.toString('utf8', nameStart, nameEnd));
   });
+  scanAllLines(bytes, visit);
   return byObject;
 }

@@ -3,7 +3,7 @@
  * cannot be read, a FIFO with no writer blocks the read forever, and a device
  * such as /dev/zero never ends: each is refused by name, before any read.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { KlpError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -51,6 +51,12 @@ export function ioReason(err: unknown): string {
   }
 }
 
+/** Any failure to stat, open or read `path` as an InputFileError. */
+function asInputFileError(path: string, err: unknown): InputFileError {
+  if (err instanceof InputFileError) return err;
+  return new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
+}
+
 function checked(path: string, s: Stats): void {
   if (!s.isFile()) throw new InputFileError(path, `is ${kindOf(s)}, not a regular file`);
 }
@@ -60,7 +66,7 @@ export function assertRegularFile(path: string): void {
   try {
     checked(path, statSync(path));
   } catch (err) {
-    throw err instanceof InputFileError ? err : new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
+    throw asInputFileError(path, err);
   }
 }
 
@@ -69,7 +75,7 @@ export async function readRegularFile(path: string): Promise<Buffer> {
     checked(path, await stat(path));
     return await readFile(path);
   } catch (err) {
-    throw err instanceof InputFileError ? err : new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
+    throw asInputFileError(path, err);
   }
 }
 
@@ -78,6 +84,16 @@ export function readRegularFileSync(path: string): Buffer {
     checked(path, statSync(path));
     return readFileSync(path);
   } catch (err) {
-    throw err instanceof InputFileError ? err : new InputFileError(path, `cannot read: ${ioReason(err)}`, { cause: err });
+    throw asInputFileError(path, err);
+  }
+}
+
+/** Open a regular file for reading, for readers that stream it; the caller closes the descriptor. */
+export function openRegularFileSync(path: string): number {
+  try {
+    checked(path, statSync(path));
+    return openSync(path, 'r');
+  } catch (err) {
+    throw asInputFileError(path, err);
   }
 }

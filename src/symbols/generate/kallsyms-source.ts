@@ -4,6 +4,7 @@
  * show only what they keep after init, so no load-time view is known.
  */
 import { SymbolMapError, SymbolSourceError } from '../errors.js';
+import { isKallsymsPseudoObject } from '../kallsyms-rules.js';
 import { kernelModuleName } from '../module-name.js';
 import type { MapObject } from './model.js';
 
@@ -16,7 +17,7 @@ export function objectsFromKallsyms(text: string, fileName: string): MapObject[]
     const m = /^[0-9a-fA-F]+ (\S) ([^\t]+?)(?:\t\[([^\]]+)\])?$/.exec(line);
     if (!m) throw new SymbolMapError(fileName, i + 1, "expected '<hex address> <type letter> <name>[\\t[<module>]]'");
     const module = m[3];
-    if (module !== undefined && (module === 'bpf' || module.startsWith('__builtin__'))) continue;
+    if (module !== undefined && isKallsymsPseudoObject(module)) continue;
     const name = module === undefined ? 'vmlinux' : kernelModuleName(module);
     let object = objects.get(name);
     if (!object) objects.set(name, (object = { name, symbols: [], loadView: false }));

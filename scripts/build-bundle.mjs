@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// `npm run build`'s last step: the CLI as one script, dist/klp-convert.cjs, and
+// V8's code cache for it, dist/klp-convert.cache (bin/load-cli.js loads both).
+// Run after tsc: the bundle is made from dist/cli/main.js, so it holds exactly
+// the compiled modules. The cache is made by a child process (a Node with no
+// extra flags, as users run it) that converts the bundled sample module twice,
+// through a kallsyms map and through an upstream map, so that the functions of
+// a conversion are in it; V8 compiles the rest on first use.
+//
+// Measured (issue 10, cachegrind): `klp-convert --version` executes 579 M instructions this
+// way, 634 M as ES modules, against 508 M for `node -e 0`: loading the CLI costs 44% less.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const loader = await import(new URL('../bin/load-cli.js', import.meta.url).href);
+
+if (process.argv[2] === '--make-cache') await makeCache();
+else await bundle();
+
+async function bundle() {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [join(ROOT, 'dist/cli/main.js')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'warning',
+    // import.meta.url of dist/cli/main.js: the CLI finds package.json and the kbuild fragment through it.
+    define: { 'import.meta.url': '__klpModuleUrl' },
+  });
+  const body = `(function (module, require, __klpModuleUrl) {\n${result.outputFiles[0].text}\n})\n`;
+  const id = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  writeFileSync(loader.BUNDLE, `// klp-convert bundle ${id}\n${body}`);
+  // A cache from an earlier build must not outlive it (load-cli.js would refuse it anyway).
+  rmSync(loader.CACHE, { force: true });
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const stdio = ['ignore', 'ignore', 'pipe'];
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--make-cache'], { stdio, env });
+}
+
+async function makeCache() {
+  const code = readFileSync(loader.BUNDLE, 'utf8');
+  const { script, exports } = loader.compileBundle(code, undefined);
+  const sample = join(ROOT, 'symbols-maps/sample');
+  const work = mkdtempSync(join(tmpdir(), 'klp-bundle-'));
+  try {
+    const kallsyms = join(sample, 'kallsyms-6.1.0-57-cloud-amd64.txt.gz');
+    const symvers = join(work, 'Module.symvers');
+    writeFileSync(symvers, gunzipSync(readFileSync(join(sample, 'Module.symvers.gz'))));
+    const upstream = join(work, 'symbols.klp');
+    writeFileSync(upstream, 'klp-convert-symbol-data.0.1\n*vmlinux\nsaved_command_line\nnr_processes\n');
+    const ko = join(sample, 'klpt_cmdline.ko');
+    for (const args of [
+      ['-q', '-s', kallsyms, '-e', join(sample, 'Module.symvers.gz'), ko, join(work, 'a.ko')],
+      ['-q', upstream, '-e', symvers, ko, join(work, 'b.ko')],
+    ]) {
+      const status = await exports.main(args);
+      if (status !== 0) {
+        throw new Error(`build-bundle: converting the sample failed (exit ${status}): ${args.join(' ')}`);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const id = code.slice(0, code.indexOf('\n'));
+  writeFileSync(loader.CACHE, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]));
+}

@@ -1,0 +1,75 @@
+// The bundled CLI and its code cache (scripts/build-bundle.mjs, bin/load-cli.js),
+// built by the test run's global setup as `npm run build` builds them: the cache
+// is taken by this Node, refused for another build or another V8 without harm,
+// and the bundle converts byte for byte as the compiled modules do.
+// (Here with the symbol-map tests: the bundle exists to make map lookups cheap to start.)
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'klp-convert.cjs');
+const CACHE = join(ROOT, 'dist', 'klp-convert.cache');
+const SAMPLE = join(ROOT, 'symbols-maps', 'sample');
+const dir = tempDir('klp-bundle-test-');
+
+const code = readFileSync(BUNDLE, 'utf8');
+const cache = readFileSync(CACHE);
+const id = code.slice(0, code.indexOf('\n'));
+
+function compiled(cachedData: Buffer | undefined): Script {
+  return new Script(code, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
+}
+
+describe('the bundled CLI', () => {
+  it('carries its build id in its first line and in its cache, and this Node takes the cache', () => {
+    expect(id).toMatch(/^\/\/ klp-convert bundle [0-9a-f]{32}$/);
+    expect(cache.toString('latin1', 0, id.length + 1)).toBe(`${id}\n`);
+    expect(compiled(cache.subarray(id.length + 1)).cachedDataRejected).toBe(false);
+  });
+
+  it('is refused by V8 when the cache is from another V8 (version hash changed), and still runs', () => {
+    const data = Buffer.from(cache.subarray(id.length + 1));
+    // V8's code cache header: magic number, then the V8 version hash.
+    data.writeUInt32LE((data.readUInt32LE(4) ^ 0xffffffff) >>> 0, 4);
+    const script = compiled(data);
+    expect(script.cachedDataRejected).toBe(true);
+    const module = { exports: {} as { packageVersion?: () => string } };
+    const main = join(ROOT, 'dist', 'cli', 'main.js');
+    const run = script.runInThisContext() as (m: unknown, r: unknown, u: string) => void;
+    run(module, createRequire(main), `file://${main}`);
+    expect(module.exports.packageVersion?.()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('is refused by the loader for another build: a cache whose id differs is not handed to V8', async () => {
+    type Loader = { cacheFor(code: string, cache: Buffer): Buffer | undefined };
+    const loader = (await import(join(ROOT, 'bin', 'load-cli.js'))) as Loader;
+    expect(loader.cacheFor(code, cache)?.length).toBe(cache.length - id.length - 1);
+    const otherId = `${id.slice(0, -1)}${id.endsWith('0') ? '1' : '0'}`;
+    const other = Buffer.concat([Buffer.from(`${otherId}\n`), cache.subarray(id.length + 1)]);
+    expect(loader.cacheFor(code, other)).toBeUndefined();
+    expect(loader.cacheFor(code, Buffer.alloc(3))).toBeUndefined();
+  });
+
+  it('converts the sample byte for byte as the compiled modules do, with the same messages', () => {
+    const map = join(SAMPLE, 'kallsyms-6.1.0-57-cloud-amd64.txt.gz');
+    const symvers = join(SAMPLE, 'Module.symvers.gz');
+    const args = (out: string) => ['-s', map, '-e', symvers, join(SAMPLE, 'klpt_cmdline.ko'), out];
+    const viaBundle = join(dir, 'bundle.ko');
+    const viaModules = join(dir, 'modules.ko');
+    const node = (argv: string[]) => spawnSync(process.execPath, argv, { encoding: 'utf8' });
+    const a = node([join(ROOT, 'bin', 'klp-convert.js'), ...args(viaBundle)]);
+    const mainJs = JSON.stringify(join(ROOT, 'dist', 'cli', 'main.js'));
+    const runModules = `const { main } = await import(${mainJs}); process.exitCode = await main(process.argv.slice(1))`;
+    const b = node(['--input-type=module', '-e', runModules, '--', ...args(viaModules)]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(a.stderr.replace(viaBundle, 'OUT')).toBe(b.stderr.replace(viaModules, 'OUT'));
+    expect(readFileSync(viaBundle).equals(readFileSync(viaModules))).toBe(true);
+  });
+});
