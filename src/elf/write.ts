@@ -2,7 +2,7 @@ import { ByteWriter } from './bytes.js';
 import { SHN, SHT, STB } from './constants.js';
 import { ElfModelError } from './errors.js';
 import { type RawShdr, joinRelInfo, writeHeader, writeShdr, writeSym } from './layout.js';
-import { type ElfFile, type ElfSymbol, Section } from './model.js';
+import { type ElfFile, type ElfSymbol, findDanglingReference, Section } from './model.js';
 import { StringTableBuilder } from './strtab.js';
 
 /**
@@ -53,20 +53,12 @@ function ensureExtendedIndexTable(elf: ElfFile): void {
   elf.addSection(t);
 }
 
+/** Nothing the file holds may refer to a section or symbol that is not in it. */
 function checkReferences(elf: ElfFile): void {
   const secs = new Set(elf.sections);
   const syms = new Set(elf.symbols);
-  const bad = (what: string): never => {
-    throw new ElfModelError(`${elf.fileName}: ${what}`);
-  };
-  for (const s of elf.sections) {
-    if (s.link && !secs.has(s.link)) bad(`section '${s.name}' links to section '${s.link.name}', which is not in the file`);
-    if (s.infoSection && !secs.has(s.infoSection)) bad(`section '${s.name}' has sh_info naming section '${s.infoSection.name}', which is not in the file`);
-    if (s.infoSymbol && !syms.has(s.infoSymbol)) bad(`group '${s.name}' has signature symbol '${s.infoSymbol.name}', which is not in the symbol table`);
-    for (const m of s.groupMembers ?? []) if (!secs.has(m)) bad(`group '${s.name}' has member '${m.name}', which is not in the file`);
-    for (const r of s.relocations ?? []) if (!syms.has(r.symbol)) bad(`section '${s.name}' has a relocation against '${r.symbol.name}', which is not in the symbol table`);
-  }
-  for (const sym of elf.symbols) if (sym.section && !secs.has(sym.section)) bad(`symbol '${sym.name}' is defined in section '${sym.section.name}', which is not in the file`);
+  const missing = findDanglingReference(elf, { section: (s) => !secs.has(s), symbol: (s) => !syms.has(s), word: 'missing' });
+  if (missing) throw new ElfModelError(`${elf.fileName}: ${missing} (not in the file's section or symbol list)`);
 }
 
 interface Encoded {
