@@ -1,7 +1,9 @@
 import { ByteWriter } from './bytes.js';
 import { SHN, SHT, STB } from './constants.js';
 import { ElfModelError } from './errors.js';
-import { type RawShdr, joinRelInfo, writeHeader, writeShdr, writeSym } from './layout.js';
+import {
+  type RawShdr, SECTION_WORD_SIZE, groupMemberOffset, joinSymInfo, relEntrySize, writeHeader, writeRel, writeShdr, writeSym,
+} from './layout.js';
 import { type ElfFile, type ElfSymbol, findDanglingReference, Section } from './model.js';
 import { StringTableBuilder } from './strtab.js';
 
@@ -123,7 +125,7 @@ function encodeSymtab(elf: ElfFile, names: number[]): Uint8Array {
       name: names[i] ?? 0,
       value: sym.value,
       size: sym.size,
-      info: ((sym.bind & 0xf) << 4) | (sym.type & 0xf),
+      info: joinSymInfo(sym.bind, sym.type),
       other: sym.other,
       shndx: sym.section && shndx >= SHN.LORESERVE ? SHN.XINDEX : shndx,
     });
@@ -133,10 +135,10 @@ function encodeSymtab(elf: ElfFile, names: number[]): Uint8Array {
 
 /** SHT_SYMTAB_SHNDX holds the real index where st_shndx says SHN_XINDEX, and 0 elsewhere (gABI). */
 function encodeExtendedIndices(elf: ElfFile): Uint8Array {
-  const out = new Uint8Array(elf.symbols.length * 4);
+  const out = new Uint8Array(elf.symbols.length * SECTION_WORD_SIZE);
   const w = new ByteWriter(out, elf.littleEndian);
   elf.symbols.forEach((sym, i) => {
-    if (sym.section && sym.section.index >= SHN.LORESERVE) w.u32(i * 4, sym.section.index);
+    if (sym.section && sym.section.index >= SHN.LORESERVE) w.u32(i * SECTION_WORD_SIZE, sym.section.index);
   });
   return out;
 }
@@ -144,26 +146,20 @@ function encodeExtendedIndices(elf: ElfFile): Uint8Array {
 function encodeRelocations(elf: ElfFile, s: Section): Uint8Array {
   const l = elf.layout;
   const isRela = s.type === SHT.RELA;
-  const size = isRela ? l.relaSize : l.relSize;
-  const word = l.wordSize;
+  const size = relEntrySize(l, isRela);
   const relocs = s.relocations!;
   const out = new Uint8Array(relocs.length * size);
   const w = new ByteWriter(out, elf.littleEndian);
-  relocs.forEach((r, k) => {
-    const at = k * size;
-    w.word(at, r.offset, l.is64);
-    w.word(at + word, joinRelInfo(r.symbol.index, r.type, l.is64), l.is64);
-    if (isRela) w.word(at + 2 * word, r.addend, l.is64);
-  });
+  relocs.forEach((r, k) => writeRel(w, l, k * size, isRela, { offset: r.offset, sym: r.symbol.index, type: r.type, addend: r.addend }));
   return out;
 }
 
 function encodeGroup(elf: ElfFile, s: Section): Uint8Array {
   const members = s.groupMembers!;
-  const out = new Uint8Array(4 + members.length * 4);
+  const out = new Uint8Array(groupMemberOffset(members.length));
   const w = new ByteWriter(out, elf.littleEndian);
   w.u32(0, s.groupFlags);
-  members.forEach((m, k) => w.u32(4 + k * 4, m.index));
+  members.forEach((m, k) => w.u32(groupMemberOffset(k), m.index));
   return out;
 }
 
