@@ -183,12 +183,16 @@ export function splitSymInfo(info: number): { bind: number; type: number } {
   return { bind: info >> 4, type: info & 0xf };
 }
 
-/** One REL or RELA entry, r_info already split; `addend` is 0n for REL, which has no r_addend. */
-export interface RawRel {
+/** The fields of a REL or RELA entry besides its symbol; `addend` is 0n for REL, which has no r_addend. */
+export interface RelFields {
   offset: bigint;
-  sym: number;
   type: number;
   addend: bigint;
+}
+
+/** One REL or RELA entry as read, r_info split. */
+export interface RawRel extends RelFields {
+  sym: number;
 }
 
 /** Entry size of a REL or RELA table. */
@@ -203,10 +207,12 @@ export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean
   return { offset: r.word(at, l.is64), sym, type, addend: rela ? r.signedWord(at + 2 * w, l.is64) : 0n };
 }
 
-export function writeRel(wr: ByteWriter, l: ClassLayout, at: number, rela: boolean, e: RawRel): void {
+export function writeRel(
+  wr: ByteWriter, l: ClassLayout, at: number, rela: boolean, e: Readonly<RelFields>, sym: number,
+): void {
   const w = l.wordSize;
   wr.word(at, e.offset, l.is64);
-  wr.word(at + w, joinRelInfo(e.sym, e.type, l.is64), l.is64);
+  wr.word(at + w, joinRelInfo(sym, e.type, l.is64), l.is64);
   if (rela) wr.word(at + 2 * w, e.addend, l.is64);
 }
 
