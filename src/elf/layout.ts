@@ -60,13 +60,23 @@ export interface ClassLayout {
 export const LAYOUT32: ClassLayout = { is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4, wordSize: 4 };
 export const LAYOUT64: ClassLayout = { is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8, wordSize: 8 };
 
-export type HeaderField = 'entry' | 'phoff' | 'shoff' | 'flags' | 'ehsize' | 'phentsize' | 'phnum' | 'shentsize' | 'shnum' | 'shstrndx';
+/** e_ident indices (gABI): the class and data encoding bytes, and the size of e_ident. */
+export const EI_CLASS = 4;
+export const EI_DATA = 5;
+export const EI_NIDENT = 16;
+
+export type HeaderField =
+  | 'type' | 'machine' | 'version' | 'entry' | 'phoff' | 'shoff' | 'flags'
+  | 'ehsize' | 'phentsize' | 'phnum' | 'shentsize' | 'shnum' | 'shstrndx';
 
 /** Where an ELF header field is: e_entry, e_phoff and e_shoff are address-sized, the rest follow them. */
 export function headerFieldOffset(l: ClassLayout, field: HeaderField): number {
   const w = l.wordSize;
   const afterWords = 24 + 3 * w; // e_flags follows e_entry, e_phoff, e_shoff
   const offsets: Record<HeaderField, number> = {
+    type: EI_NIDENT,
+    machine: EI_NIDENT + 2,
+    version: EI_NIDENT + 4,
     entry: 24,
     phoff: 24 + w,
     shoff: 24 + 2 * w,
@@ -85,10 +95,10 @@ export function readHeader(r: ByteReader, l: ClassLayout): RawHeader {
   r.need(0, l.ehdrSize, 'ELF header');
   const at = (f: HeaderField) => headerFieldOffset(l, f);
   return {
-    ident: r.bytes.slice(0, 16),
-    type: r.u16(16),
-    machine: r.u16(18),
-    version: r.u32(20),
+    ident: r.bytes.slice(0, EI_NIDENT),
+    type: r.u16(at('type')),
+    machine: r.u16(at('machine')),
+    version: r.u32(at('version')),
     entry: r.word(at('entry'), l.is64),
     phoff: r.word(at('phoff'), l.is64),
     shoff: r.word(at('shoff'), l.is64),
@@ -105,9 +115,9 @@ export function readHeader(r: ByteReader, l: ClassLayout): RawHeader {
 export function writeHeader(wr: ByteWriter, l: ClassLayout, h: RawHeader): void {
   const at = (f: HeaderField) => headerFieldOffset(l, f);
   wr.bytes.set(h.ident, 0);
-  wr.u16(16, h.type);
-  wr.u16(18, h.machine);
-  wr.u32(20, h.version);
+  wr.u16(at('type'), h.type);
+  wr.u16(at('machine'), h.machine);
+  wr.u32(at('version'), h.version);
   wr.word(at('entry'), h.entry, l.is64);
   wr.word(at('phoff'), h.phoff, l.is64);
   wr.word(at('shoff'), h.shoff, l.is64);
@@ -162,6 +172,59 @@ export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym):
   } else {
     wr.word(at + 4, s.value, false); wr.word(at + 8, s.size, false); wr.u8(at + 12, s.info); wr.u8(at + 13, s.other); wr.u16(at + 14, s.shndx);
   }
+}
+
+/** st_info packing: binding in the high four bits, type in the low four (both classes). */
+export function joinSymInfo(bind: number, type: number): number {
+  return ((bind & 0xf) << 4) | (type & 0xf);
+}
+
+export function splitSymInfo(info: number): { bind: number; type: number } {
+  return { bind: info >> 4, type: info & 0xf };
+}
+
+/** The fields of a REL or RELA entry besides its symbol; `addend` is 0n for REL, which has no r_addend. */
+export interface RelFields {
+  offset: bigint;
+  type: number;
+  addend: bigint;
+}
+
+/** One REL or RELA entry as read, r_info split. */
+export interface RawRel extends RelFields {
+  sym: number;
+}
+
+/** Entry size of a REL or RELA table. */
+export function relEntrySize(l: ClassLayout, rela: boolean): number {
+  return rela ? l.relaSize : l.relSize;
+}
+
+/** r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. */
+export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
+  const w = l.wordSize;
+  const { sym, type } = splitRelInfo(r.word(at + w, l.is64), l.is64);
+  return { offset: r.word(at, l.is64), sym, type, addend: rela ? r.signedWord(at + 2 * w, l.is64) : 0n };
+}
+
+export function writeRel(
+  wr: ByteWriter, l: ClassLayout, at: number, rela: boolean, e: Readonly<RelFields>, sym: number,
+): void {
+  const w = l.wordSize;
+  wr.word(at, e.offset, l.is64);
+  wr.word(at + w, joinRelInfo(sym, e.type, l.is64), l.is64);
+  if (rela) wr.word(at + 2 * w, e.addend, l.is64);
+}
+
+/**
+ * SHT_GROUP and SHT_SYMTAB_SHNDX contents are arrays of Elf32_Word in either
+ * class: a group is a GRP_* flags word then one section index per member, the
+ * extended index table one section index per symbol.
+ */
+export const SECTION_WORD_SIZE = 4;
+
+export function groupMemberOffset(k: number): number {
+  return SECTION_WORD_SIZE * (k + 1);
 }
 
 /** r_info packing: ELF64 keeps the symbol in the high 32 bits, ELF32 in the high 24. */

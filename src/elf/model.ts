@@ -221,21 +221,8 @@ export class ElfFile {
     if (this.symbols[0] && syms.has(this.symbols[0])) throw new ElfModelError(`${this.fileName}: cannot remove the null symbol`);
     if (this.symtab && secs.has(this.symtab)) throw new ElfModelError(`${this.fileName}: cannot remove the symbol table '${this.symtab.name}'`);
     if (this.shstrtab && secs.has(this.shstrtab)) throw new ElfModelError(`${this.fileName}: cannot remove the section name table '${this.shstrtab.name}'`);
-    for (const s of this.sections) {
-      if (secs.has(s)) continue;
-      const dangling =
-        (s.link && secs.has(s.link) && `its sh_link to '${s.link.name}'`) ||
-        (s.infoSection && secs.has(s.infoSection) && `its sh_info to '${s.infoSection.name}'`) ||
-        (s.groupMembers?.find((m) => secs.has(m)) && 'a group member') ||
-        (s.infoSymbol && syms.has(s.infoSymbol) && `its group signature '${s.infoSymbol.name}'`) ||
-        (s.relocations?.find((r) => syms.has(r.symbol)) && 'a relocation against a removed symbol');
-      if (dangling) throw new ElfModelError(`${this.fileName}: section '${s.name}' still refers to something removed: ${dangling}`);
-    }
-    for (const sym of this.symbols) {
-      if (!syms.has(sym) && sym.section && secs.has(sym.section)) {
-        throw new ElfModelError(`${this.fileName}: symbol '${sym.name}' is defined in removed section '${sym.section.name}'`);
-      }
-    }
+    const dangling = findDanglingReference(this, { section: (s) => secs.has(s), symbol: (s) => syms.has(s), word: 'removed' });
+    if (dangling) throw new ElfModelError(`${this.fileName}: ${dangling}`);
     const keptSections = this.sections.filter((s) => !secs.has(s));
     const keptSymbols = this.symbols.filter((s) => !syms.has(s));
     this.sections.length = 0;
@@ -250,4 +237,38 @@ export class ElfFile {
   relocationSectionsFor(target: Section): Section[] {
     return this.sections.filter((s) => s.isRelocation && s.infoSection === target);
   }
+}
+
+/** Which sections and symbols are gone, and the word a message calls them by ('removed', 'missing'). */
+export interface Absence {
+  section(s: Section): boolean;
+  symbol(s: ElfSymbol): boolean;
+  word: string;
+}
+
+/**
+ * The first reference from a section or symbol that is not gone to one that
+ * is (links, relocation targets and symbols, group members and signatures,
+ * defining sections), as a message; undefined when there is none. The one
+ * home of these checks: remove() asks it about what it would remove, the
+ * writer about what is not in the file.
+ */
+export function findDanglingReference(elf: ElfFile, gone: Absence): string | undefined {
+  const w = gone.word;
+  for (const s of elf.sections) {
+    if (gone.section(s)) continue;
+    const dangling =
+      (s.link && gone.section(s.link) && `its sh_link to '${s.link.name}'`) ||
+      (s.infoSection && gone.section(s.infoSection) && `its sh_info to '${s.infoSection.name}'`) ||
+      (s.groupMembers?.find((m) => gone.section(m)) && 'a group member') ||
+      (s.infoSymbol && gone.symbol(s.infoSymbol) && `its group signature '${s.infoSymbol.name}'`) ||
+      (s.relocations?.find((r) => gone.symbol(r.symbol)) && `a relocation against a ${w} symbol`);
+    if (dangling) return `section '${s.name}' still refers to something ${w}: ${dangling}`;
+  }
+  for (const sym of elf.symbols) {
+    if (!gone.symbol(sym) && sym.section && gone.section(sym.section)) {
+      return `symbol '${sym.name}' is defined in ${w} section '${sym.section.name}'`;
+    }
+  }
+  return undefined;
 }

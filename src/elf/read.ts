@@ -1,7 +1,10 @@
 import { ByteReader, readCString, toSafeNumber } from './bytes.js';
 import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName } from './constants.js';
 import { ElfFormatError } from './errors.js';
-import { LAYOUT32, LAYOUT64, type ClassLayout, headerFieldOffset, type RawShdr, readHeader, readShdr, readSym, splitRelInfo } from './layout.js';
+import {
+  EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
+  headerFieldOffset, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, splitSymInfo,
+} from './layout.js';
 import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
 
 /**
@@ -21,13 +24,17 @@ export interface ParseOptions {
 }
 
 export function parseElf(bytes: Uint8Array, fileName: string, options: ParseOptions = {}): ElfFile {
-  if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+  if (bytes.length < EI_NIDENT || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new ElfFormatError(fileName, 'not an ELF file (bad magic)', { offset: 0 });
   }
-  const cls = bytes[4];
-  const data = bytes[5];
-  if (cls !== ELFCLASS32 && cls !== ELFCLASS64) throw new ElfFormatError(fileName, `unknown ELF class ${cls}`, { offset: 4 });
-  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) throw new ElfFormatError(fileName, `unknown ELF data encoding ${data}`, { offset: 5 });
+  const cls = bytes[EI_CLASS];
+  const data = bytes[EI_DATA];
+  if (cls !== ELFCLASS32 && cls !== ELFCLASS64) {
+    throw new ElfFormatError(fileName, `unknown ELF class ${cls}`, { offset: EI_CLASS });
+  }
+  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) {
+    throw new ElfFormatError(fileName, `unknown ELF data encoding ${data}`, { offset: EI_DATA });
+  }
   const layout = cls === ELFCLASS64 ? LAYOUT64 : LAYOUT32;
   const r = new ByteReader(bytes, data === ELFDATA2LSB, fileName);
   const elf = new Parser(r, layout, options.relocations !== false).parse();
@@ -89,18 +96,25 @@ class Parser {
       if (shnum !== 0 || shstrndx !== 0) this.fail(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, undefined, headerFieldOffset(l, 'shoff'));
       shnum = 0;
     }
-    for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, shoff + i * l.shdrSize));
+    for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, this.shdrOffset(i)));
 
     // Section names first, so every later error can name its section.
     if (shnum > 0) {
       if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, headerFieldOffset(l, 'shstrndx'));
       const strRaw = this.raw[shstrndx]!;
-      if (strRaw.type !== SHT.STRTAB) this.fail(`e_shstrndx ${shstrndx} names a section of type ${sectionTypeName(strRaw.type)}, not a string table`, undefined, shoff + shstrndx * l.shdrSize);
+      if (strRaw.type !== SHT.STRTAB) {
+        const type = sectionTypeName(strRaw.type);
+        const reason = `e_shstrndx ${shstrndx} names a section of type ${type}, not a string table`;
+        this.fail(reason, undefined, this.shdrOffset(shstrndx));
+      }
       const strtab = this.contents(shstrndx, strRaw);
       for (let i = 0; i < shnum; i++) {
         const n = this.raw[i]!.name;
         const name = i === 0 && n === 0 ? '' : readCString(strtab, n);
-        if (name === undefined) this.fail(`section name offset ${n} is outside the section name table or unterminated`, undefined, shoff + i * l.shdrSize);
+        if (name === undefined) {
+          const reason = `section name offset ${n} is outside the section name table or unterminated`;
+          this.fail(reason, undefined, this.shdrOffset(i));
+        }
         this.names.push(name);
       }
     }
@@ -230,7 +244,10 @@ class Parser {
     // Extended section indices, if any symbol needs them.
     let xindex: Section | undefined;
     for (const s of this.sections) if (s.type === SHT.SYMTAB_SHNDX && s.link === symtab) xindex = s;
-    if (xindex && xindex.data.length < count * 4) this.fail(`has ${xindex.data.length / 4} entries for ${count} symbols`, xindex.orig!.index, xindex.orig!.offset);
+    if (xindex && xindex.data.length < count * SECTION_WORD_SIZE) {
+      const entries = xindex.data.length / SECTION_WORD_SIZE;
+      this.fail(`has ${entries} entries for ${count} symbols`, xindex.orig!.index, xindex.orig!.offset);
+    }
 
     const symbols: ElfSymbol[] = [];
     const base = symtab.orig!.offset;
@@ -245,23 +262,29 @@ class Parser {
       // The extended table holds a symbol's real index exactly when st_shndx is SHN_XINDEX,
       // and that index is one st_shndx could not hold; 0 everywhere else (gABI). The writer
       // derives both from the section, so anything else is refused, not silently rewritten.
-      const ext = xindex ? r.u32(xindex.orig!.offset + k * 4) : 0;
+      const extAt = xindex ? xindex.orig!.offset + k * SECTION_WORD_SIZE : 0;
+      const ext = xindex ? r.u32(extAt) : 0;
       if (shndx === SHN.XINDEX) {
         if (!xindex) this.fail(`symbol ${k} '${name}' uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, si, at);
         if (ext < SHN.LORESERVE || ext >= this.sections.length) {
-          this.fail(`symbol ${k} '${name}': extended section index ${ext} is out of range (SHN_LORESERVE..${this.sections.length - 1})`, xindex.orig!.index, xindex.orig!.offset + k * 4);
+          const range = `SHN_LORESERVE..${this.sections.length - 1}`;
+          const reason = `symbol ${k} '${name}': extended section index ${ext} is out of range (${range})`;
+          this.fail(reason, xindex.orig!.index, extAt);
         }
         shndx = ext;
         section = this.sections[shndx]!;
       } else if (ext !== 0) {
-        this.fail(`entry ${k} is ${ext}, but symbol '${name}' does not use SHN_XINDEX; it must be 0`, xindex!.orig!.index, xindex!.orig!.offset + k * 4);
+        const reason = `entry ${k} is ${ext}, but symbol '${name}' does not use SHN_XINDEX; it must be 0`;
+        this.fail(reason, xindex!.orig!.index, extAt);
       } else if (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE) {
         if (shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': st_shndx ${shndx} is not a section index`, si, at);
         section = this.sections[shndx]!;
       } else {
         special = shndx;
       }
-      const sym = new ElfSymbol({ name, value: raw.value, size: raw.size, bind: raw.info >> 4, type: raw.info & 0xf, other: raw.other, section, special });
+      const { bind, type } = splitSymInfo(raw.info);
+      const { value, size, other } = raw;
+      const sym = new ElfSymbol({ name, value, size, bind, type, other, section, special });
       sym.origName = name;
       sym.origNameOffset = raw.name;
       symbols.push(sym);
@@ -308,16 +331,15 @@ class Parser {
   private readRelocations(s: Section, symbols: ElfSymbol[]): void {
     const { r, l } = this;
     const isRela = s.type === SHT.RELA;
-    const entsize = isRela ? l.relaSize : l.relSize;
+    const entsize = relEntrySize(l, isRela);
     const count = this.checkTable(s, entsize, `${sectionTypeName(s.type)} section`);
-    const w = l.wordSize;
     const base = s.orig!.offset;
     const relocs: Relocation[] = new Array(count);
     for (let k = 0; k < count; k++) {
       const at = base + k * entsize;
-      const { sym, type } = splitRelInfo(r.word(at + w, l.is64), l.is64);
+      const { offset, sym, type, addend } = readRel(r, l, at, isRela);
       if (sym >= symbols.length) this.fail(`relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`, s.orig!.index, at);
-      relocs[k] = { offset: r.word(at, l.is64), type, symbol: symbols[sym]!, addend: isRela ? r.signedWord(at + 2 * w, l.is64) : 0n };
+      relocs[k] = { offset, type, symbol: symbols[sym]!, addend };
     }
     s.relocations = relocs;
   }
@@ -326,11 +348,15 @@ class Parser {
     const i = s.orig!.index;
     if (h.info >= symbols.length) this.fail(`group signature symbol index ${h.info} is out of range (${symbols.length} symbols)`, i, this.shdrOffset(i));
     s.infoSymbol = symbols[h.info] ?? null;
-    if (s.data.length < 4 || s.data.length % 4 !== 0) this.fail(`group section size ${s.data.length} is not a positive multiple of 4`, i, s.orig!.offset);
+    const word = SECTION_WORD_SIZE;
+    if (s.data.length < word || s.data.length % word !== 0) {
+      this.fail(`group section size ${s.data.length} is not a positive multiple of ${word}`, i, s.orig!.offset);
+    }
     const base = s.orig!.offset;
     s.groupFlags = this.r.u32(base);
     const members: Section[] = [];
-    for (let at = base + 4; at < base + s.data.length; at += 4) {
+    for (let k = 0; groupMemberOffset(k) < s.data.length; k++) {
+      const at = base + groupMemberOffset(k);
       const m = this.r.u32(at);
       if (m === 0 || m >= this.sections.length) this.fail(`group member ${m} is not a section index`, i, at);
       members.push(this.sections[m]!);
