@@ -23,7 +23,9 @@ describe('behaviour goldens', () => {
       const expected = readExpected(name);
       expect(strayFiles(name), `${name}: files the runner would not read`).toEqual([]);
       const failure = isExpectedFailure(name);
-      expect(expected.exit !== 0, `${name}: expected.exit says a failure iff the name starts with fails-`).toBe(failure);
+      expect(expected.exit !== 0, `${name}: expected.exit says a failure iff the name starts with fails-`).toBe(
+        failure,
+      );
       expect(expected.readelf === undefined, `${name}: expected.readelf only for a success`).toBe(failure);
       expect(expected.stderr, `${name}: expected.stderr`).not.toBe('');
     }

@@ -130,7 +130,10 @@ describe('klp-convert CLI', () => {
     const r = run([...maps(), '--dry-run', '--json', '-', ko, out]);
     expect(r.status).toBe(0);
     expect(existsSync(out)).toBe(false);
-    const report = JSON.parse(r.stdout) as { converted: { symbol: string; klpSymbol: string; relocations: unknown[] }[]; kept: { name: string }[] };
+    const report = JSON.parse(r.stdout) as {
+      converted: { symbol: string; klpSymbol: string; relocations: unknown[] }[];
+      kept: { name: string }[];
+    };
     const scl = report.converted.find((c) => c.symbol === 'saved_command_line')!;
     expect(scl.klpSymbol).toBe('.klp.sym.vmlinux.saved_command_line,0');
     expect(scl.relocations.length).toBeGreaterThan(1);
@@ -215,7 +218,15 @@ describe('klp-convert symbols --symvers', () => {
     writeFileSync(ks, 'ffffffff81000000 T foo_exported\nffffffff81000010 t foo_static\nffffffff81000020 T bar\n');
     const sv = join(dir, 'small.symvers');
     writeFileSync(sv, '0x00000000\tfoo_exported\tvmlinux\tEXPORT_SYMBOL\t\n');
-    const missing = run(['symbols', '--kallsyms', ks, '--symvers', join(dir, 'nope.symvers'), '-o', join(dir, 's0.klps')]);
+    const missing = run([
+      'symbols',
+      '--kallsyms',
+      ks,
+      '--symvers',
+      join(dir, 'nope.symvers'),
+      '-o',
+      join(dir, 's0.klps'),
+    ]);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/nope\.symvers: cannot read: no such file/);
     expect(run(['symbols', '--kallsyms', ks, '-o', join(dir, 's1.klps')]).status).toBe(0);

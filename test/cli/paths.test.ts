@@ -40,7 +40,15 @@ function refused(r: ReturnType<typeof run>, path: string, why: RegExp): void {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'klp-paths-'));
-  maps = ['-s', join(SAMPLE, readdirSync(SAMPLE).find((f) => f.startsWith('kallsyms-'))!), '-e', join(SAMPLE, 'Module.symvers.gz')];
+  maps = [
+    '-s',
+    join(
+      SAMPLE,
+      readdirSync(SAMPLE).find((f) => f.startsWith('kallsyms-'))!,
+    ),
+    '-e',
+    join(SAMPLE, 'Module.symvers.gz'),
+  ];
   execFileSync('mkfifo', [join(dir, 'fifo')]);
 });
 
@@ -74,7 +82,10 @@ describe('inputs that are not regular files', () => {
 /** Whether the unprivileged user can run the CLI from this checkout (root only can switch to it). */
 function nobodyCanRun(): boolean {
   if (process.getuid?.() !== 0) return false;
-  return spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: 65534, gid: 65534 }).status === 0;
+  return (
+    spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: 65534, gid: 65534 })
+      .status === 0
+  );
 }
 
 describe('unreadable inputs', () => {
@@ -85,7 +96,11 @@ describe('unreadable inputs', () => {
     const file = join(open, 'System.map');
     writeFileSync(file, 'ffffffff81000000 T x\n');
     chmodSync(file, 0o000);
-    const r = spawnSync(process.execPath, [BIN, 'symbols', '--system-map', file, '-o', join(open, 'o.klps')], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    const r = spawnSync(process.execPath, [BIN, 'symbols', '--system-map', file, '-o', join(open, 'o.klps')], {
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+    });
     refused({ status: r.status ?? -1, stderr: r.stderr, seconds: 0, killed: r.signal !== null }, file, /cannot read: permission denied/);
   });
 });
@@ -93,8 +108,15 @@ describe('unreadable inputs', () => {
 describe('outputs that cannot be written', () => {
   it('`symbols -o -` into a pipe the reader closed: exit 3 and a message, no stack trace', async () => {
     const ks = join(dir, 'ks.txt');
-    writeFileSync(ks, Array.from({ length: 200_000 }, (_, i) => `ffffffff8${(i * 16).toString(16).padStart(7, '0')} t sym_${i}`).join('\n') + '\n');
-    const child = spawn(process.execPath, [BIN, 'symbols', '--kallsyms', ks, '-o', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      ks,
+      Array.from({ length: 200_000 }, (_, i) => `ffffffff8${(i * 16).toString(16).padStart(7, '0')} t sym_${i}`).join(
+        '\n',
+      ) + '\n',
+    );
+    const child = spawn(process.execPath, [BIN, 'symbols', '--kallsyms', ks, '-o', '-'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.once('data', () => child.stdout.destroy());
@@ -154,7 +176,10 @@ describe('inputs built to exhaust', () => {
   it('a 20 MiB YAML map: refused by size before the YAML parser takes gigabytes', () => {
     const file = join(dir, 'big.yaml');
     const line = '    - ' + 'x'.repeat(60) + '\n';
-    writeFileSync(file, 'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n' + line.repeat(Math.ceil((20 << 20) / line.length)));
+    writeFileSync(
+      file,
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n' + line.repeat(Math.ceil((20 << 20) / line.length)),
+    );
     refused(run(['-s', file, KO, join(dir, 'y.ko')]), file, /MiB of YAML is more than a hand-written file holds/);
   });
   it('deeply nested YAML: a located error, not a stack overflow', () => {

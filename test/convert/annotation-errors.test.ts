@@ -23,7 +23,8 @@ async function convertEdited(edit: (elf: ElfFile) => void): Promise<string[]> {
   throw new Error('conversion unexpectedly succeeded');
 }
 
-const relocsOf = (elf: ElfFile, name: string) => elf.sections.find((s) => s.name === `.rela.klp.module_relocs.${name}`)!.relocations!;
+const relocsOf = (elf: ElfFile, name: string) =>
+  elf.sections.find((s) => s.name === `.rela.klp.module_relocs.${name}`)!.relocations!;
 
 describe('annotation errors', () => {
   it('two annotations for one symbol that disagree', async () => {

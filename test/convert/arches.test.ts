@@ -28,8 +28,14 @@ describe('conversion on every architecture', () => {
       expect(view.diagnostics).toEqual([]);
       const before = await readelfView(input);
       // Relocation types and addends survive the move on every machine.
-      const orig = before.relocations.flatMap((rs) => rs.entries.filter((e) => e.symName === 'saved_command_line').map((e) => [e.offset, e.typeName, e.addend]));
-      const moved = view.relocations.flatMap((rs) => rs.entries.filter((e) => e.symName === '.klp.sym.vmlinux.saved_command_line,0').map((e) => [e.offset, e.typeName, e.addend]));
+      const orig = before.relocations.flatMap((rs) =>
+        rs.entries.filter((e) => e.symName === 'saved_command_line').map((e) => [e.offset, e.typeName, e.addend]),
+      );
+      const moved = view.relocations.flatMap((rs) =>
+        rs.entries
+          .filter((e) => e.symName === '.klp.sym.vmlinux.saved_command_line,0')
+          .map((e) => [e.offset, e.typeName, e.addend]),
+      );
       expect(moved.sort()).toEqual(orig.sort());
       expect(orig.length).toBeGreaterThan(0);
       const klp = view.sections.filter((s) => s.name.startsWith('.klp.rela.'));
@@ -80,7 +86,9 @@ describe('loader rules that depend on the code', () => {
     }
     expect(thrown).toBeInstanceOf(ConversionFailed);
     expect(errorsOf((thrown as InstanceType<typeof ConversionFailed>).diagnostics).join('\n')).toMatch(
-      new RegExp(`offset 0x${call.offset.toString(16)}: call to 'nr_processes' \\(R_PPC64_REL24\\) is not followed by a nop`),
+      new RegExp(
+        `offset 0x${call.offset.toString(16)}: call to 'nr_processes' \\(R_PPC64_REL24\\) is not followed by a nop`,
+      ),
     );
   });
 
@@ -90,7 +98,9 @@ describe('loader rules that depend on the code', () => {
     const bytes = new Uint8Array(readFileSync(ko));
     const elf = parseElf(bytes, ko);
     const text = elf.sections.find((s) => s.name === '.text')!;
-    const call = elf.sections.find((s) => s.name === '.rela.text')!.relocations!.find((r) => r.symbol.name === 'nr_processes' && r.type === 10)!;
+    const call = elf.sections
+      .find((s) => s.name === '.rela.text')!
+      .relocations!.find((r) => r.symbol.name === 'nr_processes' && r.type === 10)!;
     const view = new DataView(text.data.buffer, text.data.byteOffset, text.data.byteLength);
     expect(view.getUint32(Number(call.offset), true) >>> 26, 'a b/bl').toBe(18);
     expect(view.getUint32(Number(call.offset), true) & 1, 'bl (link)').toBe(1);
@@ -110,11 +120,15 @@ describe('loader rules that depend on the code', () => {
     throw new Error('the conversion succeeded');
   }
 
-  it('ppc64: refuses a sibling call (b without link) to a livepatch symbol, with or without a nop after it', async () => {
+  it('ppc64: refuses a sibling call (b without link) ' +
+    'to a livepatch symbol, with or without a nop after it', async () => {
     // The loader routes it through a stub and restores no r2: seen to crash on 6.1 (test/e2e, ppc64le cell).
     const { ko, bytes, call } = await ppc64WithCallPatched(0, (w) => w & ~1);
     expect(await conversionErrors(ko, bytes)).toMatch(
-      new RegExp(`offset 0x${call.offset.toString(16)}: sibling call to 'nr_processes' \\(R_PPC64_REL24 on a 'b' without link\\)`),
+      new RegExp(
+        `offset 0x${call.offset.toString(16)}: ` +
+          `sibling call to 'nr_processes' \\(R_PPC64_REL24 on a 'b' without link\\)`,
+      ),
     );
   });
 
@@ -123,7 +137,8 @@ describe('loader rules that depend on the code', () => {
     expect(await conversionErrors(ko, bytes)).toMatch(/R_PPC64_REL24 to 'nr_processes' is on instruction 0x60000000, not a b\/bl/);
   });
 
-  it('ppc64: `check` finds a converted call whose nop was replaced, and a converted bl turned into b, as the kernel would', async () => {
+  it('ppc64: `check` finds a converted call whose nop was replaced, ' +
+    'and a converted bl turned into b, as the kernel would', async () => {
     const { convertElf } = await import('../../src/convert/convert.js');
     const { checkLivepatchElf } = await import('../../src/convert/verify.js');
     const ko = await buildFixture('livepatch', 'ppc64le');
@@ -132,7 +147,9 @@ describe('loader rules that depend on the code', () => {
     const converted = parseElf(out, 'out.ko');
     expect(checkLivepatchElf(converted)).toEqual([]);
     const klpText = converted.sections.find((s) => s.name === '.klp.rela.vmlinux..text')!;
-    const call = klpText.relocations!.find((r) => r.type === 10 && r.symbol.name === '.klp.sym.vmlinux.nr_processes,0')!;
+    const call = klpText.relocations!.find(
+      (r) => r.type === 10 && r.symbol.name === '.klp.sym.vmlinux.nr_processes,0',
+    )!;
     const textOffset = klpText.infoSection!.orig!.offset;
     const patched = (delta: number, f: (w: number) => number) => {
       const b = new Uint8Array(out);
@@ -141,15 +158,23 @@ describe('loader rules that depend on the code', () => {
       v.setUint32(at, f(v.getUint32(at, true)), true);
       return checkLivepatchElf(parseElf(b, 'bad.ko')).join('\n');
     };
-    expect(patched(4, () => 0x60420000)).toMatch(/call to '\.klp\.sym\.vmlinux\.nr_processes,0' \(R_PPC64_REL24\) is not followed by a nop/);
+    expect(patched(4, () => 0x60420000)).toMatch(
+      /call to '\.klp\.sym\.vmlinux\.nr_processes,0' \(R_PPC64_REL24\) is not followed by a nop/,
+    );
     expect(patched(0, (w) => w & ~1)).toMatch(/sibling call to '\.klp\.sym\.vmlinux\.nr_processes,0'/);
   });
 
   it('refuses a module symbol referenced from .init.text (freed before a late relocation)', async () => {
-    const map = { vmlinux: DEFINED.vmlinux.filter((n) => n !== 'kallsyms_lookup_name'), klpt_target: [...DEFINED.klpt_target, 'kallsyms_lookup_name'] };
+    const map = {
+      vmlinux: DEFINED.vmlinux.filter((n) => n !== 'kallsyms_lookup_name'),
+      klpt_target: [...DEFINED.klpt_target, 'kallsyms_lookup_name'],
+    };
     const base = await lookupFor('x86_64');
     const lookup = memoryLookup(map);
-    const merged: SymbolLookup = { ...lookup, exporter: (n) => (Object.values(map).flat().includes(n) ? undefined : base.exporter(n)) };
+    const merged: SymbolLookup = {
+      ...lookup,
+      exporter: (n) => (Object.values(map).flat().includes(n) ? undefined : base.exporter(n)),
+    };
     const errors = errorsOf(await failingConversion('livepatch', 'x86_64', merged));
     const init = errors.find((e) => e.includes("init section '.init.text'"));
     expect(init).toMatch(/relocation to 'kallsyms_lookup_name' of module klpt_target in init section '\.init\.text'/);

@@ -17,7 +17,11 @@ interface Outcome {
 }
 
 /** Convert the x86_64 "livepatch" fixture after `edit` changed the model (written and re-read, as a file would be). */
-async function convertEdited(edit: (elf: ElfFile) => void, hints: PositionHintInput[] = [], trailer?: Uint8Array): Promise<Outcome> {
+async function convertEdited(
+  edit: (elf: ElfFile) => void,
+  hints: PositionHintInput[] = [],
+  trailer?: Uint8Array,
+): Promise<Outcome> {
   const ko = await buildFixture('livepatch', 'x86_64');
   const elf = parseElf(readFileSync(ko), ko);
   edit(elf);
@@ -93,7 +97,8 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
     expect(checkLivepatchElf(await converted())).toEqual([]);
   });
 
-  it('catches a missing SHF_RELA_LIVEPATCH or SHF_ALLOC (silent zero addresses, or an oops, in the kernel)', async () => {
+  it('catches a missing SHF_RELA_LIVEPATCH or SHF_ALLOC (silent zero addresses, ' +
+    'or an oops, in the kernel)', async () => {
     const elf = await converted();
     const s = elf.sections.find((x) => x.name === '.klp.rela.vmlinux..text')!;
     s.flags &= ~SHF.RELA_LIVEPATCH;
@@ -104,7 +109,8 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
     expect(problems).toMatch(/section '\.klp\.rela\.klpt_target\.\.text': flags 0x100040 lack/);
   });
 
-  it('catches a klp symbol that is not SHN_LIVEPATCH, a bad name, and a vmlinux symbol in a module section', async () => {
+  it('catches a klp symbol that is not SHN_LIVEPATCH, ' +
+    'a bad name, and a vmlinux symbol in a module section', async () => {
     const elf = await converted();
     const byName = (n: string) => elf.symbols.find((s) => s.name === n)!;
     byName('.klp.sym.vmlinux.nr_threads,0').special = 0;
@@ -112,9 +118,15 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
     const modSec = elf.sections.find((x) => x.name === '.klp.rela.klpt_target..text')!;
     modSec.relocations![0]!.symbol = byName('.klp.sym.vmlinux.saved_command_line,0');
     const problems = checkLivepatchElf(parseElf(writeElf(elf), 'broken.ko')).join('\n');
-    expect(problems).toMatch(/symbol 'nr_threads'|symbol '\.klp\.sym\.vmlinux\.nr_threads,0' is not marked SHN_LIVEPATCH/);
-    expect(problems).toMatch(/'\.klp\.sym\.vmlinux\.total_forks;0' is SHN_LIVEPATCH but not \.klp\.sym\.<object>\.<name>,<position>/);
-    expect(problems).toMatch(/vmlinux symbol '\.klp\.sym\.vmlinux\.saved_command_line,0' in a module-specific klp section/);
+    expect(problems).toMatch(
+      /symbol 'nr_threads'|symbol '\.klp\.sym\.vmlinux\.nr_threads,0' is not marked SHN_LIVEPATCH/,
+    );
+    expect(problems).toMatch(
+      /'\.klp\.sym\.vmlinux\.total_forks;0' is SHN_LIVEPATCH but not \.klp\.sym\.<object>\.<name>,<position>/,
+    );
+    expect(problems).toMatch(
+      /vmlinux symbol '\.klp\.sym\.vmlinux\.saved_command_line,0' in a module-specific klp section/,
+    );
   });
 });
 
@@ -135,7 +147,10 @@ describe('positions in modules must hold while the module is still loading', () 
 
   it('refuses position 0 when init symbols make the name ambiguous at load time', async () => {
     const l = base(MAP);
-    const r = await run({ ...l, countAtLoad: (o, n) => (o === 'klpt_target' && n === 'klpt_target_secret' ? 2 : l.countIn(o, n)) });
+    const r = await run({
+      ...l,
+      countAtLoad: (o, n) => (o === 'klpt_target' && n === 'klpt_target_secret' ? 2 : l.countIn(o, n)),
+    });
     expect(errorsOf(r.diagnostics).join('\n')).toMatch(/'klpt_target_secret' is unique in klpt_target after it initialises, but while klpt_target is loading the kernel counts 2/);
   });
 
@@ -145,7 +160,10 @@ describe('positions in modules must hold while the module is still loading', () 
     const shifted = (rank2: number) => ({
       ...l,
       countAtLoad: (o: string, n: string) => (n === 'klpt_target_secret' ? 3 : l.countIn(o, n)),
-      definitions: (n: string) => l.definitions(n).map((d) => (n === 'klpt_target_secret' ? { ...d, loadRank: d.rank === 2 ? rank2 : d.rank } : d)),
+      definitions: (n: string) =>
+        l
+          .definitions(n)
+          .map((d) => (n === 'klpt_target_secret' ? { ...d, loadRank: d.rank === 2 ? rank2 : d.rank } : d)),
     });
     const bad = await run(shifted(3), [hint('klpt_target_secret', { object: 'klpt_target', position: 2 })]);
     expect(errorsOf(bad.diagnostics).join('\n')).toMatch(/position 2 of 'klpt_target_secret' in klpt_target \(of 2\) becomes position 3 while klpt_target is loading/);

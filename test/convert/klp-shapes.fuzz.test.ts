@@ -32,8 +32,21 @@ const ITERATIONS = Number(process.env.KLPT_FUZZ_ITERATIONS ?? 300);
 const ARCHES: Arch[] = ['x86_64', 'ppc64le', 's390x', 'aarch64'];
 const SAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'symbols-maps', 'sample');
 
-const KLP_NAMES = ['.klp.rela.vmlinux..text', '.klp.rela.vmlinux.', '.klp.rela.a.b.c', '.klp.rela.', '.klp.rela.klpt_target..data', '.klp.rela.x'];
-const SYM_NAMES = ['.klp.sym.vmlinux.nr_processes,0', '.klp.sym.vmlinux.x', '.klp.sym.a.b.c,1', '.klp.sym.vmlinux.y,999999', '.klp.sym..,0'];
+const KLP_NAMES = [
+  '.klp.rela.vmlinux..text',
+  '.klp.rela.vmlinux.',
+  '.klp.rela.a.b.c',
+  '.klp.rela.',
+  '.klp.rela.klpt_target..data',
+  '.klp.rela.x',
+];
+const SYM_NAMES = [
+  '.klp.sym.vmlinux.nr_processes,0',
+  '.klp.sym.vmlinux.x',
+  '.klp.sym.a.b.c,1',
+  '.klp.sym.vmlinux.y,999999',
+  '.klp.sym..,0',
+];
 const ALIGNS = [0n, 3n, 4096n, 0x10000n, 0x40000000n, 0x1_0000_0000n, 0x8000_0000_0000_0000n];
 const TYPES = [SHT.PROGBITS, SHT.NOBITS, SHT.GROUP, SHT.RELA, SHT.REL, SHT.NOTE];
 
@@ -97,19 +110,25 @@ async function seedlings(): Promise<Seedling[]> {
     const ko = await buildFixture('livepatch', arch);
     const bytes = new Uint8Array(readFileSync(ko));
     const known = new Set(Object.values(defined).flat());
-    const exports = Object.fromEntries([...symbolsToLookUp(parseElf(bytes, ko))].filter((n) => !known.has(n)).map((n) => [n, 'vmlinux']));
+    const exports = Object.fromEntries(
+      [...symbolsToLookUp(parseElf(bytes, ko))].filter((n) => !known.has(n)).map((n) => [n, 'vmlinux']),
+    );
     out.push({ label: `livepatch/${arch}`, bytes, lookup: memoryLookup(defined, exports) });
   }
   const ko = join(SAMPLE, 'klpt_cmdline.ko');
   const bytes = new Uint8Array(readFileSync(ko));
   const map = join(SAMPLE, readdirSync(SAMPLE).find((f) => f.startsWith('kallsyms-'))!);
-  const lookup = await loadSymbolIndex({ maps: [map], symvers: [join(SAMPLE, 'Module.symvers.gz')] }, symbolsToLookUp(parseElf(bytes, ko)));
+  const lookup = await loadSymbolIndex(
+    { maps: [map], symvers: [join(SAMPLE, 'Module.symvers.gz')] },
+    symbolsToLookUp(parseElf(bytes, ko)),
+  );
   out.push({ label: 'sample', bytes, lookup });
   return out;
 }
 
 describe('loader-shaped mutants end as the CLI promises', () => {
-  test(`${ITERATIONS} mutants per seed module (seed ${SEED}): exit 3, exit 1 with located errors, or a checked output <= 4x`, async () => {
+  test(`${ITERATIONS} mutants per seed module (seed ${SEED}): ` +
+    `exit 3, exit 1 with located errors, or a checked output <= 4x`, async () => {
     const r = rng(SEED);
     const failures: string[] = [];
     const tally = { parse: 0, refused: 0, converted: 0, unbuildable: 0 };
@@ -130,7 +149,8 @@ describe('loader-shaped mutants end as the CLI promises', () => {
         try {
           const elf = parseElf(bytes, file);
           const result = convertElf(elf, bytes, seed.lookup, [], {});
-          if (result.output.length > 4 * bytes.length) failures.push(`${where}: output ${result.output.length} bytes from ${bytes.length}`);
+          if (result.output.length > 4 * bytes.length)
+            failures.push(`${where}: output ${result.output.length} bytes from ${bytes.length}`);
           const problems = checkLivepatchElf(parseElf(result.output, file));
           if (problems.length > 0) failures.push(`${where}: output fails check: ${problems[0]}`);
           tally.converted++;

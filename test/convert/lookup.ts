@@ -23,7 +23,12 @@ export function memoryLookup(
       const key = `${object}\0${name}`;
       const rank = (counts.get(key) ?? 0) + 1;
       counts.set(key, rank);
-      const d: MapDefinition = { object, name, origin: { file: 'test.map', line }, ...(opts.orderKnown === false ? {} : { rank }) };
+      const d: MapDefinition = {
+        object,
+        name,
+        origin: { file: 'test.map', line },
+        ...(opts.orderKnown === false ? {} : { rank }),
+      };
       if (file) d.file = file;
       if (kind) d.kind = kind;
       defs.set(name, [...(defs.get(name) ?? []), d]);
@@ -33,7 +38,8 @@ export function memoryLookup(
     definitions: (n) => defs.get(n) ?? [],
     countIn: (o, n) => (Object.hasOwn(objects, o) ? (counts.get(`${o}\0${n}`) ?? 0) : undefined),
     orderKnown: () => opts.orderKnown !== false,
-    exporter: (n) => (exports[n] ? { name: n, object: exports[n]!, origin: { file: 'Module.symvers', line: 1 } } : undefined),
+    exporter: (n) =>
+      exports[n] ? { name: n, object: exports[n]!, origin: { file: 'Module.symvers', line: 1 } } : undefined,
     objects: new Set(Object.keys(objects)),
   };
 }

@@ -13,7 +13,11 @@ import {
 describe('klp names, as the kernel parses them', () => {
   it('formats and parses symbol names, keeping dots in the symbol part', () => {
     expect(klpSymbolName('vmlinux', 'klp_string.12345', 2)).toBe('.klp.sym.vmlinux.klp_string.12345,2');
-    expect(parseKlpSymbolName('.klp.sym.vmlinux.klp_string.12345,2')).toEqual({ object: 'vmlinux', name: 'klp_string.12345', position: 2 });
+    expect(parseKlpSymbolName('.klp.sym.vmlinux.klp_string.12345,2')).toEqual({
+      object: 'vmlinux',
+      name: 'klp_string.12345',
+      position: 2,
+    });
     expect(parseKlpSymbolName('.klp.sym.ext4.f.isra.0,0')).toEqual({ object: 'ext4', name: 'f.isra.0', position: 0 });
     expect(parseKlpSymbolName('.klp.sym.vmlinux.m_show;2')).toBeUndefined();
     expect(parseKlpSymbolName('.klp.sym.vmlinux.m_show,')).toBeUndefined();

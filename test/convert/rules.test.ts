@@ -27,11 +27,17 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
 
     // Every relocation to saved_command_line kept offset, type and addend, and now names the klp symbol.
     const relocsTo = (view: typeof before, sym: string) =>
-      view.relocations.flatMap((rs) => rs.entries.filter((e) => e.symName === sym).map((e) => ({ section: rs.name, offset: e.offset, type: e.type, addend: e.addend })));
+      view.relocations.flatMap((rs) =>
+        rs.entries
+          .filter((e) => e.symName === sym)
+          .map((e) => ({ section: rs.name, offset: e.offset, type: e.type, addend: e.addend })),
+      );
     const orig = relocsTo(before, 'saved_command_line');
     const moved = relocsTo(after, '.klp.sym.vmlinux.saved_command_line,0');
     expect(orig.length).toBeGreaterThan(1);
-    expect(moved.map(({ offset, type, addend }) => ({ offset, type, addend }))).toEqual(orig.map(({ offset, type, addend }) => ({ offset, type, addend })));
+    expect(moved.map(({ offset, type, addend }) => ({ offset, type, addend }))).toEqual(
+      orig.map(({ offset, type, addend }) => ({ offset, type, addend })),
+    );
     expect(moved.map((m) => m.section)).toEqual(orig.map((o) => o.section.replace(/^\.rela/, '.klp.rela.vmlinux.')));
 
     const klpSym = after.symbols.find((s) => s.name === '.klp.sym.vmlinux.saved_command_line,0')!;
@@ -44,7 +50,9 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
   it('keeps vmlinux exports (pv_ops, _printk, __fentry__) ordinary', async () => {
     const { output, result } = await convertFixture('livepatch', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS));
     const after = await readelfView(output);
-    const ordinary = after.relocations.filter((rs) => !rs.name.startsWith('.klp.rela.')).flatMap((rs) => rs.entries.map((e) => e.symName));
+    const ordinary = after.relocations
+      .filter((rs) => !rs.name.startsWith('.klp.rela.'))
+      .flatMap((rs) => rs.entries.map((e) => e.symName));
     for (const name of ['pv_ops', '_printk', '__fentry__']) expect(ordinary).toContain(name);
     expect(after.symbols.find((s) => s.name === 'pv_ops')!.shndx).toBe(SHN.UNDEF);
     expect(result.plan.kept.map((k) => k.name)).toEqual(expect.arrayContaining(['pv_ops', '_printk', '__fentry__']));
@@ -57,7 +65,9 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
     expect(after.sections.map((s) => s.name)).toContain('.klp.rela.klpt_target..text');
     expect(conv.result.plan.converted.find((c) => c.name === 'klpt_target_exported')!.how).toBe('module-export');
 
-    const kept = await convertFixture('livepatch', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS), [], { keepModuleExports: true });
+    const kept = await convertFixture('livepatch', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS), [], {
+      keepModuleExports: true,
+    });
     const keptView = await readelfView(kept.output);
     expect(keptView.symbols.find((s) => s.name === 'klpt_target_exported')?.shndx).toBe(SHN.UNDEF);
   });
@@ -74,7 +84,13 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
     const { input, output } = await convertFixture('livepatch', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS));
     const before = await readelfView(input);
     const after = await readelfView(output);
-    const emptied = before.relocations.filter((rs) => rs.entries.length > 0 && rs.entries.every((e) => LIVEPATCH_MAP.vmlinux.includes(e.symName) || LIVEPATCH_MAP.klpt_target.includes(e.symName)));
+    const emptied = before.relocations.filter(
+      (rs) =>
+        rs.entries.length > 0 &&
+        rs.entries.every(
+          (e) => LIVEPATCH_MAP.vmlinux.includes(e.symName) || LIVEPATCH_MAP.klpt_target.includes(e.symName),
+        ),
+    );
     expect(emptied.length).toBeGreaterThan(0);
     for (const rs of emptied) expect(after.sections.map((s) => s.name)).not.toContain(rs.name);
     for (const rs of after.relocations) expect(rs.entries.length).toBeGreaterThan(0);
@@ -90,8 +106,13 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
     expect(Buffer.compare(Buffer.from(again.output), Buffer.from(a.result.output))).toBe(0);
   });
 
-  it('refuses module symbols in special sections with the reason and the remedy, and collects every error', async () => {
-    const map = { ...LIVEPATCH_MAP, vmlinux: LIVEPATCH_MAP.vmlinux.filter((n) => !n.startsWith('klpt_')), klpt_target: [...LIVEPATCH_MAP.klpt_target, 'klpt_target_key', 'klpt_target_fixup'] };
+  it('refuses module symbols in special sections with the reason and the remedy, ' +
+    'and collects every error', async () => {
+    const map = {
+      ...LIVEPATCH_MAP,
+      vmlinux: LIVEPATCH_MAP.vmlinux.filter((n) => !n.startsWith('klpt_')),
+      klpt_target: [...LIVEPATCH_MAP.klpt_target, 'klpt_target_key', 'klpt_target_fixup'],
+    };
     const errors = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS)));
     const jump = errors.find((e) => e.includes("'__jump_table'"));
     const ex = errors.find((e) => e.includes("'__ex_table'"));
@@ -108,14 +129,22 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
   });
 
   it('reports a symbol found nowhere, naming file, section and offset', async () => {
-    const map = { vmlinux: LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'), klpt_target: LIVEPATCH_MAP.klpt_target };
+    const map = {
+      vmlinux: LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'),
+      klpt_target: LIVEPATCH_MAP.klpt_target,
+    };
     const errors = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS)));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/livepatch-[0-9a-f]+\.ko: section '\.rela\.text' offset 0x[0-9a-f]+: symbol 'nr_threads' is not exported and is in no symbol map/);
   });
 
   it('asks for a position when a name is defined twice, listing 1-based candidates and the exact fix', async () => {
-    const map = { ...LIVEPATCH_MAP, vmlinux: [...LIVEPATCH_MAP.vmlinux, 'nr_threads@kernel/fork.c', 'nr_threads@drivers/x.c'].filter((n, i, a) => n !== 'nr_threads' || a.indexOf(n) !== i) };
+    const map = {
+      ...LIVEPATCH_MAP,
+      vmlinux: [...LIVEPATCH_MAP.vmlinux, 'nr_threads@kernel/fork.c', 'nr_threads@drivers/x.c'].filter(
+        (n, i, a) => n !== 'nr_threads' || a.indexOf(n) !== i,
+      ),
+    };
     map.vmlinux = map.vmlinux.filter((n) => n !== 'nr_threads');
     const errors = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS)));
     expect(errors).toHaveLength(1);
@@ -127,23 +156,49 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
     expect(e).toContain('KLP_SYMPOS(nr_threads, 1)');
 
     // Following the advice works, and so does naming the file.
-    const byPos = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [hint('nr_threads', { object: 'vmlinux', position: 2 })]);
-    expect(byPos.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe('.klp.sym.vmlinux.nr_threads,2');
-    const byFile = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [hint('nr_threads', { file: 'fork.c' })]);
-    expect(byFile.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe('.klp.sym.vmlinux.nr_threads,1');
+    const byPos = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [
+      hint('nr_threads', { object: 'vmlinux', position: 2 }),
+    ]);
+    expect(byPos.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe(
+      '.klp.sym.vmlinux.nr_threads,2',
+    );
+    const byFile = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [
+      hint('nr_threads', { file: 'fork.c' }),
+    ]);
+    expect(byFile.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe(
+      '.klp.sym.vmlinux.nr_threads,1',
+    );
   });
 
   it('rejects impossible positions: 0 for a duplicated name, or past the count', async () => {
-    const map = { ...LIVEPATCH_MAP, vmlinux: [...LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'), 'nr_threads', 'nr_threads'] };
-    const zero = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [hint('nr_threads', { object: 'vmlinux', position: 0 }, 7)]));
+    const map = {
+      ...LIVEPATCH_MAP,
+      vmlinux: [...LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'), 'nr_threads', 'nr_threads'],
+    };
+    const zero = errorsOf(
+      await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [
+        hint('nr_threads', { object: 'vmlinux', position: 0 }, 7),
+      ]),
+    );
     expect(zero[0]).toMatch(/positions\.yaml:7 gives position 0 for 'nr_threads' in vmlinux, but vmlinux has 2/);
-    const three = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [hint('nr_threads', { object: 'vmlinux', position: 3 })]));
+    const three = errorsOf(
+      await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [
+        hint('nr_threads', { object: 'vmlinux', position: 3 }),
+      ]),
+    );
     expect(three[0]).toMatch(/position 3 for 'nr_threads' in vmlinux, which has only 2/);
   });
 
   it('does not guess positions when the map does not know kallsyms order', async () => {
-    const map = { ...LIVEPATCH_MAP, vmlinux: [...LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'), 'nr_threads@a.c', 'nr_threads@b.c'] };
-    const errors = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS, { orderKnown: false }), [hint('nr_threads', { file: 'a.c' })]));
+    const map = {
+      ...LIVEPATCH_MAP,
+      vmlinux: [...LIVEPATCH_MAP.vmlinux.filter((n) => n !== 'nr_threads'), 'nr_threads@a.c', 'nr_threads@b.c'],
+    };
+    const errors = errorsOf(
+      await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS, { orderKnown: false }), [
+        hint('nr_threads', { file: 'a.c' }),
+      ]),
+    );
     expect(errors[0]).toMatch(/'nr_threads' has 2 definitions in vmlinux and the map does not know their kallsyms order/);
     expect(errors[0]).toContain('position unknown');
   });
@@ -152,18 +207,28 @@ describe('conversion rules (x86_64 fixture "livepatch")', () => {
     const map = { ...LIVEPATCH_MAP, klpt_target: [...LIVEPATCH_MAP.klpt_target, 'nr_threads'] };
     const errors = errorsOf(await failingConversion('livepatch', 'x86_64', memoryLookup(map, EXPORTS)));
     expect(errors[0]).toMatch(/'nr_threads' is defined in 2 objects/);
-    const picked = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [hint('nr_threads', { object: 'klpt_target' })]);
-    expect(picked.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe('.klp.sym.klpt_target.nr_threads,0');
+    const picked = await convertFixture('livepatch', 'x86_64', memoryLookup(map, EXPORTS), [
+      hint('nr_threads', { object: 'klpt_target' }),
+    ]);
+    expect(picked.result.plan.converted.find((c) => c.name === 'nr_threads')!.klpName).toBe(
+      '.klp.sym.klpt_target.nr_threads,0',
+    );
   });
 
   it('warns about a module without livepatch=Y in .modinfo', async () => {
-    const { result } = await convertFixture('no-livepatch-info', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS)).catch(async () => ({ result: { diagnostics: [] } as never }));
+    const { result } = await convertFixture('no-livepatch-info', 'x86_64', memoryLookup(LIVEPATCH_MAP, EXPORTS)).catch(
+      async () => ({ result: { diagnostics: [] } as never }),
+    );
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message);
     expect(warnings.some((w) => w.includes("no 'livepatch=Y'"))).toBe(true);
   });
 
   it('keeps e_ident, e_flags and untouched sections byte for byte', async () => {
-    const { input, output } = await convertFixture('livepatch', 'ppc64le', memoryLookup(LIVEPATCH_MAP, { ...EXPORTS, _mcount: 'vmlinux' }));
+    const { input, output } = await convertFixture(
+      'livepatch',
+      'ppc64le',
+      memoryLookup(LIVEPATCH_MAP, { ...EXPORTS, _mcount: 'vmlinux' }),
+    );
     const a = parseElf(readFileSync(input), input);
     const b = parseElf(readFileSync(output), output);
     expect(Buffer.compare(Buffer.from(b.header.ident), Buffer.from(a.header.ident))).toBe(0);

@@ -21,7 +21,8 @@ export function selectedCells(kernels = process.env.KERNELS): CellId[] {
   const names = (kernels ?? '').split(/[\s,]+/).filter((n) => n !== '');
   if (names.length === 0) return [...ALL_CELLS];
   for (const n of names) {
-    if (!(ALL_CELLS as readonly string[]).includes(n)) throw new Error(`unknown cell '${n}' in KERNELS (cells: ${ALL_CELLS.join(' ')})`);
+    if (!(ALL_CELLS as readonly string[]).includes(n))
+      throw new Error(`unknown cell '${n}' in KERNELS (cells: ${ALL_CELLS.join(' ')})`);
   }
   return names as CellId[];
 }
@@ -44,7 +45,11 @@ export interface E2EEnv {
   qemu: string;
 }
 
-const QEMU: Record<string, string> = { x86_64: 'qemu-system-x86_64', ppc64le: 'qemu-system-ppc64', s390x: 'qemu-system-s390x' };
+const QEMU: Record<string, string> = {
+  x86_64: 'qemu-system-x86_64',
+  ppc64le: 'qemu-system-ppc64',
+  s390x: 'qemu-system-s390x',
+};
 
 /** Parse the `KEY=value` lines (printf %q quoting) setup.sh writes to cell.env. */
 export function parseCellEnv(text: string): Map<string, string> {
@@ -125,7 +130,11 @@ export interface StepResult {
 }
 
 /** Run a command; never throws (look at .code). */
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<StepResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<StepResult> {
   const start = process.hrtime.bigint();
   return new Promise((resolvePromise) => {
     const child = spawn(cmd, args, {
@@ -250,7 +259,18 @@ export function readBoot(dir: string): BootResult {
   }
   const consoleLog = existsSync(join(dir, 'console.log')) ? readFileSync(join(dir, 'console.log'), 'latin1').replace(/\r/g, '') : '';
   if (inDump) dumpError = 'kallsyms dump cut short (no KLPT-END-KALLSYMS)';
-  return { dir, info, lines, scenarios, done, bootCmdline, release, kallsymsDump: dump, dumpError, console: consoleLog };
+  return {
+    dir,
+    info,
+    lines,
+    scenarios,
+    done,
+    bootCmdline,
+    release,
+    kallsymsDump: dump,
+    dumpError,
+    console: consoleLog,
+  };
 }
 
 /** The kallsyms dump's lines; gzip-base64 is checked by gzip's CRC. */

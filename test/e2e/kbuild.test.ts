@@ -46,7 +46,8 @@ describe.skipIf(!E2E_ENABLED)(`${L}: kbuild/klp-convert.mk with Debian kernel he
   beforeAll(() => {
     if (!env.kver || !existsSync(join(env.kdir, 'Makefile'))) {
       throw new Error(
-        `${L}: kernel headers missing (${env.kdir || 'cell not set up'}): run test/e2e/setup.sh as root (\`make e2e\` does), or set KLP_E2E=0 to skip the e2e tests`,
+        `${L}: kernel headers missing (${env.kdir || 'cell not set up'}): ` +
+          `run test/e2e/setup.sh as root (\`make e2e\` does), or set KLP_E2E=0 to skip the e2e tests`,
       );
     }
     rmSync(root, { recursive: true, force: true });
@@ -96,7 +97,8 @@ describe.skipIf(!E2E_ENABLED)(`${L}: kbuild/klp-convert.mk with Debian kernel he
     expect(marks(raw)).toBe(0);
   });
 
-  it(`${L}: a failing conversion fails the build with klp-convert's message and leaves the module unconverted`, async () => {
+  it(`${L}: a failing conversion fails the build with klp-convert's message ` +
+    `and leaves the module unconverted`, async () => {
     writeFileSync(symbols, 'version 3\n');
     const r = await make([], { FAKE_KLP_FAIL: '1' });
     expect(r.code).not.toBe(0);

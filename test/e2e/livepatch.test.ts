@@ -63,7 +63,16 @@ import {
 } from '../support/elf-bytes.js';
 
 const BYFILE = ['klpt_byfile_main', 'klpt_byfile_extra'];
-const LIVEPATCHES = ['klpt_exported', 'klpt_cmdline', 'klpt_sympos1', 'klpt_sympos2', 'klpt_sympos3', 'klpt_modpatch', 'klpt_keys', ...BYFILE];
+const LIVEPATCHES = [
+  'klpt_exported',
+  'klpt_cmdline',
+  'klpt_sympos1',
+  'klpt_sympos2',
+  'klpt_sympos3',
+  'klpt_modpatch',
+  'klpt_keys',
+  ...BYFILE,
+];
 const BOOT1 = 'dump,raw,exported';
 const BOOT2 = 'exported,cmdline,sympos,modpatch,byfile,keys,sample';
 /** ppc64le only: the sibling call crashes the guest, so it gets a boot of its own. */
@@ -254,7 +263,14 @@ function cellSuite(cell: CellId): void {
     const exports = state.exports!;
     return new Set(
       elf.symbols
-        .filter((s) => s.index > 0 && s.shndx === SHN_UNDEF && s.name !== '' && !exports.has(s.name) && !LOADER_RESOLVED.has(s.name))
+        .filter(
+          (s) =>
+            s.index > 0 &&
+            s.shndx === SHN_UNDEF &&
+            s.name !== '' &&
+            !exports.has(s.name) &&
+            !LOADER_RESOLVED.has(s.name),
+        )
         .map((s) => s.name),
     );
   }
@@ -274,12 +290,25 @@ function cellSuite(cell: CellId): void {
     try {
       mkdirSync(join(extra, 'badnop'), { recursive: true });
       mkdirSync(join(extra, 'sibling'), { recursive: true });
-      state.siblingRefusal = await convertWithMaps(rawKo('klpt_sibling'), join(state.env.buildDir, 'klpt_sibling.refused.ko'));
-      const badnop = badNopCopy(klpKo('klpt_cmdline'), join(extra, 'badnop', 'klpt_cmdline.ko'), '.klp.sym.vmlinux.nr_processes,0');
-      const sibling = await siblingCopy(rawKo('klpt_sibling'), join(state.env.buildDir, 'klpt_sibling'), join(extra, 'sibling', 'klpt_sibling.ko'), 'nr_processes', async (i, o) => {
-        const r = await convertWithMaps(i, o);
-        if (r.code !== 0) throw new Error(`klp-convert ${i}: exit ${r.code}\n${tail(r.stderr, 10)}`);
-      });
+      state.siblingRefusal = await convertWithMaps(
+        rawKo('klpt_sibling'),
+        join(state.env.buildDir, 'klpt_sibling.refused.ko'),
+      );
+      const badnop = badNopCopy(
+        klpKo('klpt_cmdline'),
+        join(extra, 'badnop', 'klpt_cmdline.ko'),
+        '.klp.sym.vmlinux.nr_processes,0',
+      );
+      const sibling = await siblingCopy(
+        rawKo('klpt_sibling'),
+        join(state.env.buildDir, 'klpt_sibling'),
+        join(extra, 'sibling', 'klpt_sibling.ko'),
+        'nr_processes',
+        async (i, o) => {
+          const r = await convertWithMaps(i, o);
+          if (r.code !== 0) throw new Error(`klp-convert ${i}: exit ${r.code}\n${tail(r.stderr, 10)}`);
+        },
+      );
       state.ppcCopies = { badnop, sibling };
     } catch (e) {
       state.ppcCopiesError = (e as Error).message;
@@ -306,7 +335,9 @@ function cellSuite(cell: CellId): void {
       const dump = state.boot1.kallsymsDump;
       if (!dump || dump.length < 10000 || !state.boot1.done) {
         throw new Error(
-          `boot 1 did not deliver a kallsyms dump (${dump?.length ?? 0} lines${state.boot1.dumpError ? `; ${state.boot1.dumpError}` : ''}); console:\n${tail(state.boot1.console, 25)}`,
+          `boot 1 did not deliver a kallsyms dump (${dump?.length ?? 0} lines` +
+            `${state.boot1.dumpError ? `; ${state.boot1.dumpError}` : ''}); ` +
+            `console:\n${tail(state.boot1.console, 25)}`,
         );
       }
       state.kallsymsFile = join(b, 'kallsyms.txt');
@@ -316,7 +347,8 @@ function cellSuite(cell: CellId): void {
       const help = await klpConvert(['--help']);
       if (help.code !== 0) {
         state.convertError =
-          `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); build it with \`npm run build\`:\n` +
+          `the klp-convert CLI does not run (node bin/klp-convert.js --help: exit ${help.code}); ` +
+          `build it with \`npm run build\`:\n` +
           tail(help.stderr, 8);
         return;
       }
@@ -331,10 +363,13 @@ function cellSuite(cell: CellId): void {
         return;
       }
       state.klpSymbols = `${state.targetMap} ${state.kallsymsFile}`;
-      const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols } });
+      const klp = await run(join(E2E_DIR, 'build.sh'), ['klp'], {
+        env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols },
+      });
       state.timings.buildKlp = klp.seconds;
       if (klp.code !== 0) {
-        state.convertError = `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
+        state.convertError =
+          `make (kbuild + klp-convert.mk) failed, exit ${klp.code}:\n${tail(klp.stderr + klp.stdout, 40)}`;
         return;
       }
 
@@ -361,7 +396,9 @@ function cellSuite(cell: CellId): void {
             plan.module,
             join(sampleDir, variant, `${SAMPLE_MODULE}.ko`),
           ]);
-          if (r.code !== 0) state.sampleErrors[variant] = `klp-convert on the ${variant} sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
+          if (r.code !== 0)
+            state.sampleErrors[variant] =
+              `klp-convert on the ${variant} sample failed (exit ${r.code}):\n${tail(r.stderr, 20)}`;
         } catch (e) {
           state.sampleErrors[variant] = (e as Error).message;
         }
@@ -376,7 +413,11 @@ function cellSuite(cell: CellId): void {
       // Boot 2: converted modules (and the raw ones, for klpt_target).
       const boot2Scenarios = env.arch === 'ppc64le' ? `${BOOT2},ppcnop` : BOOT2;
       try {
-        await step('mkinitramfs.sh', [join(b, 'initramfs-2.cpio.gz'), join(b, 'raw'), join(b, 'klp'), sampleDir, extraDir], CELL_ENV);
+        await step(
+          'mkinitramfs.sh',
+          [join(b, 'initramfs-2.cpio.gz'), join(b, 'raw'), join(b, 'klp'), sampleDir, extraDir],
+          CELL_ENV,
+        );
         await step('boot.sh', [join(b, 'initramfs-2.cpio.gz'), boot2Scenarios, join(b, 'boot-2')], CELL_ENV);
       } catch (e) {
         state.boot2Error = (e as Error).message;
@@ -416,7 +457,8 @@ function cellSuite(cell: CellId): void {
       expect(parsed.some((k) => k?.name === 'klpt_target_secret' && k.module === 'klpt_target')).toBe(true);
     });
 
-    it(`${L}: refuses every unconverted livepatch with "Unknown symbol" (the conversion is what makes them load)`, () => {
+    it(`${L}: refuses every unconverted livepatch with "Unknown symbol" ` +
+      `(the conversion is what makes them load)`, () => {
       const s = scenario(boot1(), 'raw');
       const loads = insmods(s.lines);
       const log = dmesg(s.lines);
@@ -427,7 +469,9 @@ function cellSuite(cell: CellId): void {
         const unresolved = unexportedUndefined(readElfFile(rawKo(name)));
         expect(unresolved.size, `${name} has unexported undefined symbols`).toBeGreaterThan(0);
         const reported = new Set(
-          log.map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1]).filter((x): x is string => !!x),
+          log
+            .map((l) => l.match(new RegExp(`^${name}: Unknown symbol (\\S+) \\(err -2\\)$`))?.[1])
+            .filter((x): x is string => !!x),
         );
         expect([...reported].sort()).toEqual([...unresolved].sort());
       }
@@ -478,16 +522,21 @@ function cellSuite(cell: CellId): void {
       checkExported(scenario(boot2(), 'exported').lines, 'klp', boot2(), profile.pvOps);
     });
 
-    it(`${L}: resolves a unique unexported vmlinux function and data, from .text and .data, to the kallsyms addresses`, () => {
+    it(`${L}: resolves a unique unexported vmlinux function and data, ` +
+      `from .text and .data, to the kallsyms addresses`, () => {
       const elf = converted('klpt_cmdline');
       const secs = elf.sections.filter((s) => s.name.startsWith('.klp.rela.vmlinux.')).map((s) => s.name);
       // .data, or .data.rel where the data holds relocations (ppc64le, s390x).
-      expect(secs.some((n) => /^\.klp\.rela\.vmlinux\.\.data(\.rel)?$/.test(n)), secs.join(' ')).toBe(true);
+      expect(
+        secs.some((n) => /^\.klp\.rela\.vmlinux\.\.data(\.rel)?$/.test(n)),
+        secs.join(' '),
+      ).toBe(true);
       expect(secs.some((n) => n.startsWith('.klp.rela.vmlinux..text'))).toBe(true);
-      expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
-        'vmlinux.nr_processes,0',
-        'vmlinux.saved_command_line,0',
-      ]);
+      expect(
+        klpSymbols(elf)
+          .map((k) => `${k.obj}.${k.name},${k.pos}`)
+          .sort(),
+      ).toEqual(['vmlinux.nr_processes,0', 'vmlinux.saved_command_line,0']);
 
       const b = boot2();
       const s = scenario(b, 'cmdline');
@@ -529,7 +578,8 @@ function cellSuite(cell: CellId): void {
       expect(cat(s.lines, 'removed')).toEqual([b.bootCmdline]);
     });
 
-    it(`${L}: resolves duplicated vmlinux statics by position (positions file or source annotations), each position to its own address`, () => {
+    it(`${L}: resolves duplicated vmlinux statics by position (positions file or source annotations), ` +
+      `each position to its own address`, () => {
       const s = scenario(boot2(), 'sympos');
       const ks = kallsyms(s.lines);
       const variants = chunks(s.lines, 'KLPT-VARIANT');
@@ -560,15 +610,22 @@ function cellSuite(cell: CellId): void {
       // The annotations are consumed: their sections are gone from the output.
       expect(readElfFile(rawKo('klpt_sympos3')).section('.klp.module_relocs.vmlinux')).toBeDefined();
       const annotated = converted('klpt_sympos3');
-      expect(annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name)).toEqual([]);
+      expect(
+        annotated.sections.filter((sec) => sec.name.includes('.klp.module_relocs')).map((sec) => sec.name),
+      ).toEqual([]);
     });
 
-    it(`${L}: resolves another module's unexported symbols, with the livepatch loaded before or after it, across reloads`, () => {
+    it(`${L}: resolves another module's unexported symbols, ` +
+      `with the livepatch loaded before or after it, across reloads`, () => {
       const elf = converted('klpt_modpatch');
       const secs = elf.sections.filter((sec) => sec.name.startsWith('.klp.rela.')).map((sec) => sec.name);
       expect(secs.length).toBeGreaterThan(0);
       for (const n of secs) expect(n.startsWith('.klp.rela.klpt_target.'), n).toBe(true);
-      expect(klpSymbols(elf).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
+      expect(
+        klpSymbols(elf)
+          .map((k) => `${k.obj}.${k.name},${k.pos}`)
+          .sort(),
+      ).toEqual([
         `klpt_target.klpt_target_dup,${positions('klpt_modpatch').klpt_target_dup!.position}`,
         'klpt_target.klpt_target_secret,0',
       ]);
@@ -581,7 +638,9 @@ function cellSuite(cell: CellId): void {
         expect(lines, `step ${name}`).toBeDefined();
         const shown = cat(lines!, name);
         expect(shown, `step ${name}: /proc/klpt_target`).toHaveLength(1);
-        const m = shown[0]!.match(/^KLPT-TARGET patched secret=(\d+) secret_addr=([0-9a-f]+) dup=(\d+) dup_addr=([0-9a-f]+)$/);
+        const m = shown[0]!.match(
+          /^KLPT-TARGET patched secret=(\d+) secret_addr=([0-9a-f]+) dup=(\d+) dup_addr=([0-9a-f]+)$/,
+        );
         expect(m, `step ${name}: ${shown[0]}`).not.toBeNull();
         const ks = kallsyms(lines!);
         const secret = kallsymsOf(ks, 'klpt_target_secret', 'klpt_target');
@@ -600,12 +659,16 @@ function cellSuite(cell: CellId): void {
 
       const orders = chunks(s.lines, 'KLPT-ORDER');
       const applying = (lines: string[]) =>
-        dmesg(lines).filter((l) => l === "livepatch: applying patch 'klpt_modpatch' to loading module 'klpt_target'").length;
+        dmesg(lines).filter((l) => l === "livepatch: applying patch 'klpt_modpatch' to loading module 'klpt_target'")
+          .length;
       for (const order of ['target-first', 'patch-first']) {
         const lines = orders.get(order)!;
         expect(lines, order).toBeDefined();
         const [before, after] = splitAt(lines, `KLPT-RELOAD ${order}`);
-        expect(insmods(before).filter((l) => l.rc !== 0), `${order}: loads before the reload`).toEqual([]);
+        expect(
+          insmods(before).filter((l) => l.rc !== 0),
+          `${order}: loads before the reload`,
+        ).toEqual([]);
         // Late relocation: the kernel applied the patch to the loading module.
         expect(applying(before), `${order}: late relocations at first load`).toBe(order === 'patch-first' ? 1 : 0);
         const refused = after.includes(`KLPT-RELOAD-REFUSED ${order}`);
@@ -614,7 +677,10 @@ function cellSuite(cell: CellId): void {
         // (klp_clear_object_relocs), so the reload works; before, the x86
         // loader finds the old values still there and refuses.
         const expected = profile.reload;
-        expect(refused ? 'refused' : 'works', `${order}: reload of klpt_target under the loaded livepatch on ${state.env.kver}`).toBe(expected);
+        expect(
+          refused ? 'refused' : 'works',
+          `${order}: reload of klpt_target under the loaded livepatch on ${state.env.kver}`,
+        ).toBe(expected);
         if (!refused) {
           expect(insmods(after).filter((l) => l.rc !== 0)).toEqual([]);
           expect(applying(after), `${order}: reload under the livepatch`).toBe(1);
@@ -625,28 +691,47 @@ function cellSuite(cell: CellId): void {
           const [reload, retry] = splitAt(after, `KLPT-RELOAD-REFUSED ${order}`);
           expect(insmods(reload).map((l) => l.rc)).not.toContain(0);
           const log = dmesg(reload);
-          if (profile.refusalLog) expect(log.some((l) => profile.refusalLog!.test(l)), log.join('\n')).toBe(true);
-          expect(log).toContain("livepatch: patch 'klpt_modpatch' failed for module 'klpt_target', refusing to load module 'klpt_target'");
-          expect(insmods(retry).filter((l) => l.rc !== 0), `${order}: fresh reload`).toEqual([]);
+          if (profile.refusalLog)
+            expect(
+              log.some((l) => profile.refusalLog!.test(l)),
+              log.join('\n'),
+            ).toBe(true);
+          expect(log).toContain(
+            "livepatch: patch 'klpt_modpatch' failed for module 'klpt_target', refusing to load module 'klpt_target'",
+          );
+          expect(
+            insmods(retry).filter((l) => l.rc !== 0),
+            `${order}: fresh reload`,
+          ).toEqual([]);
           expect(applying(retry)).toBe(order === 'patch-first' ? 1 : 0);
         }
       }
     });
 
-    it(`${L}: picks duplicated names by source file and by type (a map made from the .ko by \`klp-convert symbols\`), each to its own address and value`, () => {
+    it(`${L}: picks duplicated names by source file and by type (a map made from ` +
+      `the .ko by \`klp-convert symbols\`), each to its own address and value`, () => {
       // The generated map: both copies of each name, with their files and
       // types, in link order (klpt_target-y), the order the kernel counts.
       const defs = compactMapDefinitions(state.targetMap ?? '(no map)', 'klpt_target', 'klpt_target_dup');
-      expect(defs.map((d) => d.file), `${state.targetMap}: klpt_target_dup`).toEqual(['klpt_target_main.c', 'klpt_target_extra.c']);
+      expect(
+        defs.map((d) => d.file),
+        `${state.targetMap}: klpt_target_dup`,
+      ).toEqual(['klpt_target_main.c', 'klpt_target_extra.c']);
       const kinds = compactMapDefinitions(state.targetMap ?? '(no map)', 'klpt_target', 'klpt_target_kind');
-      expect(kinds.map((d) => symbolType(d.kind)).sort(), `${state.targetMap}: klpt_target_kind`).toEqual(['func', 'object']);
+      expect(kinds.map((d) => symbolType(d.kind)).sort(), `${state.targetMap}: klpt_target_kind`).toEqual([
+        'func',
+        'object',
+      ]);
       const s = scenario(boot2(), 'byfile');
       const variants = chunks(s.lines, 'KLPT-VARIANT');
       const dupPositions: number[] = [];
       const kindPositions: number[] = [];
       for (const module of BYFILE) {
         // The author gives a file or a type, never a position.
-        const hints = parseYaml(readFileSync(join(E2E_DIR, 'modules', `${module}.yaml`), 'utf8')) as Record<string, Hint>;
+        const hints = parseYaml(readFileSync(join(E2E_DIR, 'modules', `${module}.yaml`), 'utf8')) as Record<
+          string,
+          Hint
+        >;
         expect(Object.keys(hints).sort()).toEqual(['klpt_target_dup', 'klpt_target_kind']);
         for (const [name, h] of Object.entries(hints)) expect(h.position, `${module}.yaml: ${name}`).toBeUndefined();
         const dupFile = hints.klpt_target_dup!.file!;
@@ -659,10 +744,11 @@ function cellSuite(cell: CellId): void {
         kindPositions.push(kindPos);
 
         // The converted module carries the positions the map says.
-        expect(klpSymbols(converted(module)).map((k) => `${k.obj}.${k.name},${k.pos}`).sort()).toEqual([
-          `klpt_target.klpt_target_dup,${dupPos}`,
-          `klpt_target.klpt_target_kind,${kindPos}`,
-        ]);
+        expect(
+          klpSymbols(converted(module))
+            .map((k) => `${k.obj}.${k.name},${k.pos}`)
+            .sort(),
+        ).toEqual([`klpt_target.klpt_target_dup,${dupPos}`, `klpt_target.klpt_target_kind,${kindPos}`]);
 
         // The kernel resolves them to the copies meant.
         const lines = variants.get(module);
@@ -678,7 +764,9 @@ function cellSuite(cell: CellId): void {
           expect(stepLines, `${module}: step ${order}`).toBeDefined();
           const shown = cat(stepLines!, order);
           expect(shown, `${module} ${order}: /proc/klpt_target`).toHaveLength(1);
-          const m = shown[0]!.match(/^KLPT-TARGET (\S+) dup=(-?\d+) dup_addr=([0-9a-f]+) kind=(-?\d+) kind_addr=([0-9a-f]+)$/);
+          const m = shown[0]!.match(
+            /^KLPT-TARGET (\S+) dup=(-?\d+) dup_addr=([0-9a-f]+) kind=(-?\d+) kind_addr=([0-9a-f]+)$/,
+          );
           expect(m, `${module} ${order}: ${shown[0]}`).not.toBeNull();
           expect(m![1]).toBe(module);
           const ks = kallsyms(stepLines!);
@@ -687,14 +775,20 @@ function cellSuite(cell: CellId): void {
           expect(m![3], `${module} ${order}: klpt_target_dup,${dupPos} (${dupFile})`).toBe(hex(dups[dupPos - 1]!.addr));
           expect(m![2], `${module} ${order}: value of the klpt_target_dup of ${dupFile}`).toBe(initialiser);
           const kindCopies = kallsymsOf(ks, 'klpt_target_kind', 'klpt_target');
-          expect(kindCopies.map((k) => symbolType(k.type)), `${module} ${order}: klpt_target_kind in kallsyms, as in the map`).toEqual(kinds.map((d) => symbolType(d.kind)));
-          expect(m![5], `${module} ${order}: klpt_target_kind,${kindPos} (${kindType})`).toBe(hex(kindCopies[kindPos - 1]!.addr));
+          expect(
+            kindCopies.map((k) => symbolType(k.type)),
+            `${module} ${order}: klpt_target_kind in kallsyms, as in the map`,
+          ).toEqual(kinds.map((d) => symbolType(d.kind)));
+          expect(m![5], `${module} ${order}: klpt_target_kind,${kindPos} (${kindType})`).toBe(
+            hex(kindCopies[kindPos - 1]!.addr),
+          );
           // The function returns 3, the variable holds 4 (klpt_target_*.c).
           expect(m![4], `${module} ${order}: the ${kindType} klpt_target_kind`).toBe(kindType === 'func' ? '3' : '4');
         }
         // Loaded before its target, the livepatch was applied as the target loaded.
         const applying = (part: string[]) =>
-          dmesg(part).filter((l) => l === `livepatch: applying patch '${module}' to loading module 'klpt_target'`).length;
+          dmesg(part).filter((l) => l === `livepatch: applying patch '${module}' to loading module 'klpt_target'`)
+            .length;
         const [first, second] = splitAt(lines!, 'KLPT-STEP target-first');
         expect(applying(first), `${module}: target first`).toBe(0);
         expect(applying(splitAt(second, 'KLPT-STEP patch-first')[0]), `${module}: patch first`).toBe(1);
@@ -706,7 +800,8 @@ function cellSuite(cell: CellId): void {
       expect(dupInitialiser('klpt_target_main.c')).not.toBe(dupInitialiser('klpt_target_extra.c'));
     });
 
-    it(`${L}: makes a vmlinux static key used with static_branch_unlikely() follow the key${profile.jumpLabel ? ' (__jump_table)' : ' (no CONFIG_JUMP_LABEL: a plain read of the key)'}`, () => {
+    it(`${L}: makes a vmlinux static key used with static_branch_unlikely() follow the key` +
+      `${profile.jumpLabel ? ' (__jump_table)' : ' (no CONFIG_JUMP_LABEL: a plain read of the key)'}`, () => {
       const elf = converted('klpt_keys');
       const jt = elf.section('.klp.rela.vmlinux.__jump_table');
       if (profile.jumpLabel) {
@@ -733,7 +828,8 @@ function cellSuite(cell: CellId): void {
 
 
     if (state.env.arch === 'ppc64le') {
-      it(`${L}: calls to klp symbols go through the loader's stubs (R_PPC64_REL24 + nop), data through .toc entries (R_PPC64_ADDR64 in .klp.rela.vmlinux..toc), TOC16 relocations stay`, () => {
+      it(`${L}: calls to klp symbols go through the loader's stubs (R_PPC64_REL24 + nop), ` +
+        `data through .toc entries (R_PPC64_ADDR64 in .klp.rela.vmlinux..toc), TOC16 relocations stay`, () => {
         const elf = converted('klpt_cmdline');
         const relasOf = (name: string) => {
           const sec = elf.section(name);
@@ -741,15 +837,25 @@ function cellSuite(cell: CellId): void {
           return elf.relas(sec!);
         };
         const calls = relasOf('.klp.rela.vmlinux..text');
-        expect(calls.map((r) => `${r.type} ${r.symbol.name}`)).toContain(`${R_PPC64_REL24} .klp.sym.vmlinux.nr_processes,0`);
-        expect(calls.every((r) => r.type === R_PPC64_REL24), 'only calls in .klp.rela.vmlinux..text').toBe(true);
+        expect(calls.map((r) => `${r.type} ${r.symbol.name}`)).toContain(
+          `${R_PPC64_REL24} .klp.sym.vmlinux.nr_processes,0`,
+        );
+        expect(
+          calls.every((r) => r.type === R_PPC64_REL24),
+          'only calls in .klp.rela.vmlinux..text',
+        ).toBe(true);
         const toc = relasOf('.klp.rela.vmlinux..toc');
         expect(new Set(toc.map((r) => `${r.type} ${r.symbol.name}`))).toEqual(
-          new Set([`${R_PPC64_ADDR64} .klp.sym.vmlinux.saved_command_line,0`, `${R_PPC64_ADDR64} .klp.sym.vmlinux.nr_processes,0`]),
+          new Set([
+            `${R_PPC64_ADDR64} .klp.sym.vmlinux.saved_command_line,0`,
+            `${R_PPC64_ADDR64} .klp.sym.vmlinux.nr_processes,0`,
+          ]),
         );
         // The code reaches its .toc entries with TOC16 relocations (types 47-50,
         // 63-64), which stay ordinary: they are the module's own.
-        const tocRelative = relasOf('.rela.text').filter((r) => (r.type >= 47 && r.type <= 50) || r.type === 63 || r.type === 64);
+        const tocRelative = relasOf('.rela.text').filter(
+          (r) => (r.type >= 47 && r.type <= 50) || r.type === 63 || r.type === 64,
+        );
         expect(tocRelative.length, 'TOC16 relocations in .rela.text').toBeGreaterThan(0);
         expect(tocRelative.filter((r) => r.symbol.name.startsWith('.klp.sym.'))).toEqual([]);
         // And the kernel resolved them (the cmdline scenario of this cell).
@@ -757,21 +863,28 @@ function cellSuite(cell: CellId): void {
         expect(insmods(s.lines).find((l) => l.name === 'klpt_cmdline')?.rc).toBe(0);
       });
 
-      it(`${L}: a klp call without the nop after it is refused by klp-convert and by the kernel ("Expected nop after call")`, async () => {
+      it(`${L}: a klp call without the nop after it is refused by ` +
+        `klp-convert and by the kernel ("Expected nop after call")`, async () => {
         if (state.ppcCopiesError) throw new Error(state.ppcCopiesError);
         const copy = join(state.env.buildDir, 'extra', 'badnop', 'klpt_cmdline.ko');
         const check = await klpConvert(['check', copy]);
         expect(check.code, check.stderr).not.toBe(0);
-        expect(check.stderr).toMatch(/call to '\.klp\.sym\.vmlinux\.nr_processes,0' \(R_PPC64_REL24\) is not followed by a nop/);
+        expect(check.stderr).toMatch(
+          /call to '\.klp\.sym\.vmlinux\.nr_processes,0' \(R_PPC64_REL24\) is not followed by a nop/,
+        );
         const s = scenario(boot2(), 'ppcnop');
         const load = insmods(s.lines).find((l) => l.path === '/modules/extra/badnop/klpt_cmdline.ko');
         expect(load, 'insmod of the copy').toBeDefined();
         expect(load!.rc, 'the kernel refuses the copy').not.toBe(0);
         const log = dmesg(s.lines);
-        expect(log.some((l) => /Expected nop after call, got 60420000 at /.test(l)), log.join('\n')).toBe(true);
+        expect(
+          log.some((l) => /Expected nop after call, got 60420000 at /.test(l)),
+          log.join('\n'),
+        ).toBe(true);
       });
 
-      it(`${L}: a sibling call (b, no link) to a klp symbol is refused by klp-convert; the kernel loads a copy made around the refusal, and calling it takes the guest down`, async () => {
+      it(`${L}: a sibling call (b, no link) to a klp symbol is refused by klp-convert; ` +
+        `the kernel loads a copy made around the refusal, and calling it takes the guest down`, async () => {
         if (state.ppcCopiesError) throw new Error(state.ppcCopiesError);
         const refused = state.siblingRefusal!;
         expect(refused.code, refused.stderr).toBe(1);
@@ -789,14 +902,18 @@ function cellSuite(cell: CellId): void {
         expect(s!.lines).toContain('KLPT-CALL asm');
         // ...and the call returns into livepatch code with vmlinux's r2: the
         // next stub call jumps astray and the guest dies.
-        expect(s!.lines.filter((l) => l.startsWith('KLPT-CALL-RETURNED')), 'the call never returns cleanly').toEqual([]);
+        expect(
+          s!.lines.filter((l) => l.startsWith('KLPT-CALL-RETURNED')),
+          'the call never returns cleanly',
+        ).toEqual([]);
         expect(b3.done, 'the guest did not finish its script').toBe(false);
         expect(b3.console, tail(b3.console, 30)).toMatch(/Unable to handle kernel|Oops|Kernel panic/);
       });
     }
 
     if (state.env.arch === 's390x') {
-      it(`${L}: calls (R_390_PLT32DBL) and data through the GOT (R_390_GOTENT) against klp symbols resolve: the loader sizes its PLT and GOT from .klp.rela sections too`, () => {
+      it(`${L}: calls (R_390_PLT32DBL) and data through the GOT (R_390_GOTENT) ` +
+        `against klp symbols resolve: the loader sizes its PLT and GOT from .klp.rela sections too`, () => {
         const elf = converted('klpt_cmdline');
         const sec = elf.section('.klp.rela.vmlinux..text');
         expect(sec, '.klp.rela.vmlinux..text').toBeDefined();
@@ -805,8 +922,12 @@ function cellSuite(cell: CellId): void {
         expect(types).toContain('26 .klp.sym.vmlinux.saved_command_line,0'); // R_390_GOTENT
         // A module's own PLT/GOT entries for another module's statics too.
         const byfile = converted('klpt_byfile_main');
-        const modText = byfile.sections.filter((x) => x.name.startsWith('.klp.rela.klpt_target.')).flatMap((x) => byfile.relas(x));
-        expect(modText.map((r) => `${r.type} ${r.symbol.name}`)).toContain('20 .klp.sym.klpt_target.klpt_target_kind,1');
+        const modText = byfile.sections
+          .filter((x) => x.name.startsWith('.klp.rela.klpt_target.'))
+          .flatMap((x) => byfile.relas(x));
+        expect(modText.map((r) => `${r.type} ${r.symbol.name}`)).toContain(
+          '20 .klp.sym.klpt_target.klpt_target_kind,1',
+        );
         // The kernel resolved every one of them to the kallsyms address (cmdline, byfile).
         const s = scenario(boot2(), 'cmdline');
         const seen = addrs(s.lines, 'klpt_cmdline');
@@ -820,30 +941,39 @@ function cellSuite(cell: CellId): void {
 
 
     if (state.env.arch === 'x86_64') {
-      it(`${L}: \`klp-convert in.ko out.ko\` with no options converts an annotated livepatch with the installed headers' Module.symvers, as the same inputs given by hand`, async () => {
+      it(`${L}: \`klp-convert in.ko out.ko\` with no options converts an annotated livepatch ` +
+        `with the installed headers' Module.symvers, as the same inputs given by hand`, async () => {
         if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
         // Debian's headers package links /lib/modules/<release>/build to itself.
         const out = join(state.env.buildDir, 'klpt_sympos3.auto.ko');
         const r = await klpConvert([rawKo('klpt_sympos3'), out]);
         expect(r.code, r.stderr).toBe(0);
-        expect(r.stderr).toContain(`is for kernel ${state.env.kver}: using /lib/modules/${state.env.kver}/build/Module.symvers`);
+        expect(r.stderr).toContain(
+          `is for kernel ${state.env.kver}: using /lib/modules/${state.env.kver}/build/Module.symvers`,
+        );
         const byHand = join(state.env.buildDir, 'klpt_sympos3.by-hand.ko');
         const h = await klpConvert(['-e', join(state.env.kdir, 'Module.symvers'), rawKo('klpt_sympos3'), byHand]);
         expect(h.code, h.stderr).toBe(0);
-        expect(readFileSync(out).equals(readFileSync(byHand)), 'same bytes as with -e <headers>/Module.symvers').toBe(true);
+        expect(readFileSync(out).equals(readFileSync(byHand)), 'same bytes as with -e <headers>/Module.symvers').toBe(
+          true,
+        );
         // And the klp symbols the make-converted module (which the kernel loaded) has.
         expect(klpSymbols(readElfFile(out))).toEqual(klpSymbols(converted('klpt_sympos3')));
       });
     }
 
     for (const variant of ['bundled', 'mismatched'] as const) {
-      it(`${L}: the ${variant} sample (${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) is converted for this kernel, loads and resolves like kallsyms`, () => {
+      it(`${L}: the ${variant} sample ` +
+        `(${variant === 'bundled' ? 'symbols-maps/sample' : `a copy claiming ${MISMATCHED_KVER}`}) ` +
+        `is converted for this kernel, loads and resolves like kallsyms`, () => {
         const error = state.sampleErrors[variant];
         if (error) throw new Error(error);
         const plan = state.samples[variant];
         if (!plan) throw new Error(`the ${variant} sample was not prepared (an earlier step failed)`);
         // Made for this kernel: its own files; for another: remade for this one.
-        expect(plan.source, `${variant} sample made for ${plan.madeFor}`).toBe(plan.madeFor === state.env.kver ? 'bundled' : 'rebuilt');
+        expect(plan.source, `${variant} sample made for ${plan.madeFor}`).toBe(
+          plan.madeFor === state.env.kver ? 'bundled' : 'rebuilt',
+        );
         if (variant === 'mismatched') expect(plan.source).toBe('rebuilt');
         console.log(`e2e: ${variant} sample (made for ${plan.madeFor}) on ${state.env.kver}: ${plan.source}`);
         const b = boot2();
@@ -863,18 +993,25 @@ function cellSuite(cell: CellId): void {
       });
     }
 
-    it(`${L}: fails \`make\` with klp-convert's message when a position is missing, leaving the module unconverted`, async () => {
+    it(`${L}: fails \`make\` with klp-convert's message when a position is missing, ` +
+      `leaving the module unconverted`, async () => {
       if (state.convertError) throw new Error(`no converted modules: ${state.convertError}`);
       const dir = join(state.env.buildDir, 'klp');
       const r = await run(join(E2E_DIR, 'build.sh'), ['klp', 'KLP_POSITIONS_klpt_sympos1='], {
         env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! },
       });
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/klp-convert: error: .*symbol 'ftrace_avail_fops' has \d+ definitions in vmlinux; its position is ambiguous/);
+      expect(r.stderr).toMatch(
+        /klp-convert: error: .*symbol 'ftrace_avail_fops' has \d+ definitions in vmlinux; its position is ambiguous/,
+      );
       expect(r.stderr).toContain('klp-convert.mk: klp-convert failed for klpt_sympos1.ko (left unconverted)');
-      expect(readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted')))).toBe(true);
+      expect(
+        readFileSync(join(dir, 'klpt_sympos1.ko')).equals(readFileSync(join(dir, 'klpt_sympos1.ko.unconverted'))),
+      ).toBe(true);
       // With the positions back, make converts it again.
-      const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], { env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! } });
+      const again = await run(join(E2E_DIR, 'build.sh'), ['klp'], {
+        env: { ...CELL_ENV, KLP_SYMBOLS: state.klpSymbols! },
+      });
       expect(again.code, tail(again.stderr, 20)).toBe(0);
       expect(klpSymbols(readElfFile(klpKo('klpt_sympos1'))).length).toBe(3);
     });
@@ -904,7 +1041,9 @@ function checkKlpSections(elf: ElfContents): void {
     expect(sec.link, `${where}: sh_link`).toBe(symtab);
     expect(elf.sections[sec.info]?.name, `${where}: sh_info`).toBe(m![2]);
     for (const r of elf.relas(sec)) {
-      expect(r.symbol.name.startsWith(`.klp.sym.${m![1]}.`), `${where}: relocation against '${r.symbol.name}'`).toBe(true);
+      expect(r.symbol.name.startsWith(`.klp.sym.${m![1]}.`), `${where}: relocation against '${r.symbol.name}'`).toBe(
+        true,
+      );
       expect(r.symbol.shndx).toBe(SHN_LIVEPATCH);
     }
   }
@@ -916,7 +1055,9 @@ function checkExported(lines: string[], variant: string, b: BootResult, pvOps: b
   expect(chunk, `variant ${variant} ran`).toBeDefined();
   expect(insmods(chunk!).find((l) => l.name === 'klpt_exported')?.rc).toBe(0);
   expect(cat(chunk!, 'before')).toEqual([b.bootCmdline]);
-  expect(cat(chunk!, 'patched')).toEqual([`KLPT-PATCHED klpt_exported release=${b.release} irqs_off_inside=1 irqs_off_after=0`]);
+  expect(cat(chunk!, 'patched')).toEqual([
+    `KLPT-PATCHED klpt_exported release=${b.release} irqs_off_inside=1 irqs_off_after=0`,
+  ]);
   for (const name of pvOps ? ['init_uts_ns', 'pv_ops'] : ['init_uts_ns']) {
     const k = kallsymsOf(kallsyms(chunk!), name);
     expect(k, name).toHaveLength(1);

@@ -17,7 +17,10 @@ export interface Rel24Site {
   at: number;
 }
 
-/** The REL24 relocations against `symbol` in the relocation section `relaName`, with their instructions' file offsets. */
+/**
+ * The REL24 relocations against `symbol` in the relocation section `relaName`,
+ * with their instructions' file offsets.
+ */
 export function rel24Sites(elf: ElfContents, relaName: string, symbol: string): Rel24Site[] {
   const sec = elf.section(relaName);
   if (!sec) throw new Error(`${elf.file}: no section ${relaName}`);
@@ -55,7 +58,8 @@ export function badNopCopy(converted: string, out: string, symbol: string): { of
   const bl = sites.find((s) => isBranch(word(converted, s.at)) && hasLink(word(converted, s.at)));
   if (!bl) throw new Error(`${converted}: no converted bl to ${symbol}`);
   const [old] = patchWord(converted, out, bl.at + 4, () => PPC_ORI_R2);
-  if (old !== PPC_NOP) throw new Error(`${converted}: the word after the bl to ${symbol} is 0x${old.toString(16)}, not a nop`);
+  if (old !== PPC_NOP)
+    throw new Error(`${converted}: the word after the bl to ${symbol} is 0x${old.toString(16)}, not a nop`);
   return { offset: bl.relocation.offset, word: PPC_ORI_R2 };
 }
 

@@ -11,7 +11,11 @@ const BUNDLED = join(REPO_DIR, 'symbols-maps/sample');
 
 function rebuildInputs(kver: string) {
   const dir = mkdtempSync(join(tmpdir(), 'klpt-sample-'));
-  const files = { builtModule: join(dir, 'klpt_cmdline.ko'), kallsyms: join(dir, 'kallsyms.txt'), symvers: join(dir, 'Module.symvers') };
+  const files = {
+    builtModule: join(dir, 'klpt_cmdline.ko'),
+    kallsyms: join(dir, 'kallsyms.txt'),
+    symvers: join(dir, 'Module.symvers'),
+  };
   for (const f of Object.values(files)) writeFileSync(f, '');
   return { kver, ...files };
 }
@@ -33,8 +37,17 @@ describe('the bundled sample in the e2e suite', () => {
 
   it('is remade for any other kernel, including a copy that claims another ABI', () => {
     const inputs = rebuildInputs('6.1.0-99-cloud-amd64');
-    expect(planSample(BUNDLED, inputs)).toMatchObject({ source: 'rebuilt', module: inputs.builtModule, symbols: inputs.kallsyms, symvers: inputs.symvers });
-    const copy = mismatchedSampleCopy(BUNDLED, join(mkdtempSync(join(tmpdir(), 'klpt-sample-')), 'copy'), '6.1.0-0-cloud-amd64');
+    expect(planSample(BUNDLED, inputs)).toMatchObject({
+      source: 'rebuilt',
+      module: inputs.builtModule,
+      symbols: inputs.kallsyms,
+      symvers: inputs.symvers,
+    });
+    const copy = mismatchedSampleCopy(
+      BUNDLED,
+      join(mkdtempSync(join(tmpdir(), 'klpt-sample-')), 'copy'),
+      '6.1.0-0-cloud-amd64',
+    );
     expect(sampleKver(copy)).toBe('6.1.0-0-cloud-amd64');
     const onBundledKernel = rebuildInputs(sampleKver(BUNDLED)!);
     expect(planSample(copy, onBundledKernel).source).toBe('rebuilt');

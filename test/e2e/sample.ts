@@ -58,7 +58,8 @@ export function planSample(dir: string, inputs: SampleRebuildInputs): SamplePlan
         }
       : { source: 'rebuilt', madeFor, module: inputs.builtModule, symbols: inputs.kallsyms, symvers: inputs.symvers };
   for (const f of [plan.module, plan.symbols, plan.symvers]) {
-    if (!existsSync(f)) throw new Error(`sample in ${dir} (${plan.source}, made for ${madeFor ?? 'an unknown kernel'}): missing ${f}`);
+    if (!existsSync(f))
+      throw new Error(`sample in ${dir} (${plan.source}, made for ${madeFor ?? 'an unknown kernel'}): missing ${f}`);
   }
   return plan;
 }

@@ -38,7 +38,10 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-async function writeAndView(out: Uint8Array, name: string): Promise<{ path: string; view: ReadelfView; lint: ReadelfView }> {
+async function writeAndView(
+  out: Uint8Array,
+  name: string,
+): Promise<{ path: string; view: ReadelfView; lint: ReadelfView }> {
   const path = join(tmp, name);
   await writeFile(path, out);
   const [view, lint] = await Promise.all([readelfView(path), readelfView(path, { lint: true })]);
@@ -67,7 +70,14 @@ interface ExpectedSymbol {
 }
 
 function describeSymbol(s: ElfSymbol): ExpectedSymbol {
-  return { name: shownName(s), bind: s.bind, type: s.type, value: s.value, size: s.size, where: s.section ? s.section.name : s.special };
+  return {
+    name: shownName(s),
+    bind: s.bind,
+    type: s.type,
+    value: s.value,
+    size: s.size,
+    where: s.section ? s.section.name : s.special,
+  };
 }
 
 const BIND_NAMES = ['LOCAL', 'GLOBAL', 'WEAK'];
@@ -88,7 +98,10 @@ function viewedSymbols(v: ReadelfView): ExpectedSymbol[] {
 function viewedRelocations(v: ReadelfView): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const r of v.relocations) {
-    m.set(r.name, r.entries.map((e) => `${e.offset.toString(16)} ${e.type} ${e.symIndex === 0 ? '' : e.symName} ${e.addend ?? ''}`));
+    m.set(
+      r.name,
+      r.entries.map((e) => `${e.offset.toString(16)} ${e.type} ${e.symIndex === 0 ? '' : e.symName} ${e.addend ?? ''}`),
+    );
   }
   return m;
 }
@@ -98,7 +111,13 @@ function expectedRelocations(elf: ElfFile): Map<string, string[]> {
   for (const s of elf.sections) {
     if (!s.relocations) continue;
     const rela = s.type === SHT.RELA;
-    m.set(s.name, s.relocations.map((r) => `${r.offset.toString(16)} ${r.type} ${r.symbol.index === 0 ? '' : shownName(r.symbol)} ${rela ? r.addend : ''}`));
+    m.set(
+      s.name,
+      s.relocations.map((r) => {
+        const name = r.symbol.index === 0 ? '' : shownName(r.symbol);
+        return `${r.offset.toString(16)} ${r.type} ${name} ${rela ? r.addend : ''}`;
+      }),
+    );
   }
   return m;
 }
@@ -113,13 +132,30 @@ function bytesAt(file: Uint8Array, offset: number, size: bigint): Uint8Array {
  * and infos by name, contents of sections the writer does not re-encode,
  * symbols (order, locals first, st_shndx), relocations and groups.
  */
-function expectWrittenMatchesModel(elf: ElfFile, original: Uint8Array, out: Uint8Array, view: ReadelfView, label: string): void {
+function expectWrittenMatchesModel(
+  elf: ElfFile,
+  original: Uint8Array,
+  out: Uint8Array,
+  view: ReadelfView,
+  label: string,
+): void {
   const names = (i: number) => view.sections[i]?.name;
   expect(view.diagnostics, `${label}: readelf warnings`).toEqual([]);
-  expect(view.sections.map((s) => s.name), `${label}: section names`).toEqual(elf.sections.map((s) => s.name));
+  expect(
+    view.sections.map((s) => s.name),
+    `${label}: section names`,
+  ).toEqual(elf.sections.map((s) => s.name));
   const reencoded = new Set<Section>();
   for (const s of elf.sections) {
-    if (s === elf.symtab || s === elf.symtab?.link || s === elf.shstrtab || s.relocations || s.groupMembers || s.type === SHT.SYMTAB_SHNDX) reencoded.add(s);
+    if (
+      s === elf.symtab ||
+      s === elf.symtab?.link ||
+      s === elf.shstrtab ||
+      s.relocations ||
+      s.groupMembers ||
+      s.type === SHT.SYMTAB_SHNDX
+    )
+      reencoded.add(s);
   }
   elf.sections.forEach((s, i) => {
     const r = view.sections[i]!;
@@ -136,11 +172,18 @@ function expectWrittenMatchesModel(elf: ElfFile, original: Uint8Array, out: Uint
     else if (s.infoSymbol) expect(view.symbols[r.info]?.name, `${at} group signature`).toBe(s.infoSymbol.name);
     else if (s !== elf.symtab) expect(r.info, `${at} sh_info value`).toBe(s.infoValue);
     // Offsets respect alignment; contents of sections we did not re-encode are unchanged.
-    if (s.type !== SHT.NOBITS && s.addralign > 1n) expect(BigInt(r.offset) % s.addralign, `${at} alignment of 0x${r.offset.toString(16)}`).toBe(0n);
+    if (s.type !== SHT.NOBITS && s.addralign > 1n)
+      expect(BigInt(r.offset) % s.addralign, `${at} alignment of 0x${r.offset.toString(16)}`).toBe(0n);
     if (!reencoded.has(s) && s.type !== SHT.NOBITS) {
       expect(r.size, `${at} size`).toBe(BigInt(s.data.length));
-      expect(Buffer.compare(Buffer.from(bytesAt(out, r.offset, r.size)), Buffer.from(s.data)), `${at} contents`).toBe(0);
-      if (s.orig) expect(Buffer.compare(Buffer.from(s.data), Buffer.from(bytesAt(original, s.orig.offset, BigInt(s.orig.size)))), `${at} contents vs input`).toBe(0);
+      expect(Buffer.compare(Buffer.from(bytesAt(out, r.offset, r.size)), Buffer.from(s.data)), `${at} contents`).toBe(
+        0,
+      );
+      if (s.orig)
+        expect(
+          Buffer.compare(Buffer.from(s.data), Buffer.from(bytesAt(original, s.orig.offset, BigInt(s.orig.size)))),
+          `${at} contents vs input`,
+        ).toBe(0);
     }
   });
   // No two sections overlap in the file.
@@ -149,7 +192,9 @@ function expectWrittenMatchesModel(elf: ElfFile, original: Uint8Array, out: Uint
     .map((s) => ({ name: s.name, from: s.offset, to: s.offset + Number(s.size) }))
     .sort((a, b) => a.from - b.from);
   for (let k = 1; k < spans.length; k++) {
-    expect(spans[k]!.from, `${label}: '${spans[k]!.name}' overlaps '${spans[k - 1]!.name}'`).toBeGreaterThanOrEqual(spans[k - 1]!.to);
+    expect(spans[k]!.from, `${label}: '${spans[k]!.name}' overlaps '${spans[k - 1]!.name}'`).toBeGreaterThanOrEqual(
+      spans[k - 1]!.to,
+    );
   }
 
   // Symbols: the model's order after the writer's locals-first pass, which is stable.
@@ -159,17 +204,21 @@ function expectWrittenMatchesModel(elf: ElfFile, original: Uint8Array, out: Uint
   expect(viewedSymbols(view), `${label}: symbols`).toEqual(expectedSyms);
   const symtab = view.sections.find((s) => s.typeName === 'SYMTAB')!;
   expect(symtab.info, `${label}: symtab sh_info = first non-local`).toBe(1 + locals.length);
-  view.symbols.forEach((s, k) => expect(s.bindName === 'LOCAL', `${label}: symbol ${k} '${s.name}' local-ness`).toBe(k < 1 + locals.length));
+  view.symbols.forEach((s, k) =>
+    expect(s.bindName === 'LOCAL', `${label}: symbol ${k} '${s.name}' local-ness`).toBe(k < 1 + locals.length),
+  );
 
   // Relocations, by section, with symbol names as readelf resolves the indices.
   expect(viewedRelocations(view), `${label}: relocations`).toEqual(expectedRelocations(elf));
 
   // Groups: members by index and by name.
   const groups = elf.sections.filter((s) => s.groupMembers);
-  expect(view.groups.map((g) => ({ sig: g.signature, members: g.members.map((m) => m.name) })), `${label}: groups`).toEqual(
-    groups.map((g) => ({ sig: g.infoSymbol!.name, members: g.groupMembers!.map((m) => m.name) })),
-  );
-  for (const g of view.groups) for (const m of g.members) expect(view.sections[m.index]?.name, `${label}: group member index`).toBe(m.name);
+  expect(
+    view.groups.map((g) => ({ sig: g.signature, members: g.members.map((m) => m.name) })),
+    `${label}: groups`,
+  ).toEqual(groups.map((g) => ({ sig: g.infoSymbol!.name, members: g.groupMembers!.map((m) => m.name) })));
+  for (const g of view.groups)
+    for (const m of g.members) expect(view.sections[m.index]?.name, `${label}: group member index`).toBe(m.name);
 }
 
 /** Removes `doomed` sections, the symbols defined in them and every relocation against those symbols. */
@@ -217,7 +266,13 @@ describe.each(ARCHES)('editing, %s', (arch) => {
     //    the non-COMDAT group with its members, and two plain sections.
     const initText = get('.init.text');
     const lpGroup = elf.sections.find((s) => s.type === SHT.GROUP && s.infoSymbol?.name === 'lp_group_sig')!;
-    const doomed = new Set<Section>([initText, get('__lp_patchable_entries'), lpGroup, ...lpGroup.groupMembers!, get('.comment')]);
+    const doomed = new Set<Section>([
+      initText,
+      get('__lp_patchable_entries'),
+      lpGroup,
+      ...lpGroup.groupMembers!,
+      get('.comment'),
+    ]);
     // gcc emits no .note.GNU-stack for ppc64 ELFv1.
     const noteStack = byName.get('.note.GNU-stack');
     if (noteStack) doomed.add(noteStack);
@@ -258,12 +313,22 @@ describe.each(ARCHES)('editing, %s', (arch) => {
 
     // 5. New symbols: a local appended after the globals (the writer must
     //    move it before them) and a global in .bss.
-    elf.symbols.push(new ElfSymbol({ name: 'lp_new_local', bind: STB.LOCAL, type: STT.OBJECT, value: 8n, size: 4n, section: data }));
-    elf.symbols.push(new ElfSymbol({ name: 'lp_new_global', bind: STB.GLOBAL, type: STT.NOTYPE, section: get('.bss') }));
+    elf.symbols.push(
+      new ElfSymbol({ name: 'lp_new_local', bind: STB.LOCAL, type: STT.OBJECT, value: 8n, size: 4n, section: data }),
+    );
+    elf.symbols.push(
+      new ElfSymbol({ name: 'lp_new_global', bind: STB.GLOBAL, type: STT.NOTYPE, section: get('.bss') }),
+    );
     elf.renumber();
 
     // 6. A new SHF_LINK_ORDER section linked to .text.
-    const lo = new Section({ name: '.lp_new_link_order', type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.LINK_ORDER, addralign: 4n, data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) });
+    const lo = new Section({
+      name: '.lp_new_link_order',
+      type: SHT.PROGBITS,
+      flags: SHF.ALLOC | SHF.LINK_ORDER,
+      addralign: 4n,
+      data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]),
+    });
     lo.link = get('.text');
     elf.addSection(lo);
 
@@ -282,7 +347,11 @@ describe.each(ARCHES)('editing, %s', (arch) => {
     expect(view.sections[sec('.lp_new_link_order').link]!.name).toBe('.text');
     const klpSym = view.symbols.find((s) => s.name === '.klp.sym.vmlinux.saved_command_line,0')!;
     expect(klpSym.shndx).toBe(0xff20);
-    expect(view.relocations.find((r) => r.name === '.klp.rela.vmlinux..data')!.entries.every((e) => e.symIndex === klpSym.index)).toBe(true);
+    expect(
+      view.relocations
+        .find((r) => r.name === '.klp.rela.vmlinux..data')!
+        .entries.every((e) => e.symIndex === klpSym.index),
+    ).toBe(true);
     expect(view.symbols.some((s) => s.typeName === 'FILE')).toBe(false);
     expect(view.groups.map((g) => g.signature)).toEqual(['lp_comdat_sig']);
 
@@ -344,7 +413,10 @@ describe.each(['x86_64', 'ppc32'] as const)('editing with SHN_XINDEX, %s', (arch
     expect(sym.shndx).toBeGreaterThanOrEqual(SHN.LORESERVE);
     expect(view.sections[sym.shndx]!.name).toBe(farSection);
     const shape = elfShape(out);
-    expect(Number(readUint(out, symbolOffset(shape, sym.index) + shape.stField.shndx, 2, shape.le)), 'raw st_shndx').toBe(SHN.XINDEX);
+    expect(
+      Number(readUint(out, symbolOffset(shape, sym.index) + shape.stField.shndx, 2, shape.le)),
+      'raw st_shndx',
+    ).toBe(SHN.XINDEX);
     expect(viewedSymbols(view).filter((s) => s.name.startsWith('lp_far'))).toEqual(
       elf.symbols.filter((s) => s.name.startsWith('lp_far')).map(describeSymbol),
     );
@@ -367,7 +439,10 @@ describe.each(['x86_64', 'ppc32'] as const)('editing with SHN_XINDEX, %s', (arch
     const sym = view.symbols.find((s) => s.name === 'lp_far_sym')!;
     expect(view.sections[sym.shndx]!.name).toBe('.lx65299');
     const shape = elfShape(out);
-    expect(Number(readUint(out, symbolOffset(shape, sym.index) + shape.stField.shndx, 2, shape.le)), 'raw st_shndx').toBe(sym.shndx);
+    expect(
+      Number(readUint(out, symbolOffset(shape, sym.index) + shape.stField.shndx, 2, shape.le)),
+      'raw st_shndx',
+    ).toBe(sym.shndx);
   });
 });
 
@@ -378,7 +453,9 @@ describe.each(['i386', 'ppc64'] as const)('growing past SHN_LORESERVE, %s', (arc
     const elf = parseElf(original, path);
     let last: Section | undefined;
     for (let i = 0; i < 65_300; i++) {
-      last = elf.addSection(new Section({ name: `.grow${i}`, type: SHT.PROGBITS, flags: SHF.ALLOC, data: new Uint8Array([i & 0xff]) }));
+      last = elf.addSection(
+        new Section({ name: `.grow${i}`, type: SHT.PROGBITS, flags: SHF.ALLOC, data: new Uint8Array([i & 0xff]) }),
+      );
     }
     const sym = new ElfSymbol({ name: 'lp_grown_far', bind: STB.GLOBAL, type: STT.OBJECT, size: 1n, section: last! });
     elf.symbols.push(sym);
@@ -421,11 +498,19 @@ describe('editing Debian modules', () => {
       // Move the relocations against the first undefined symbol used from .text.
       const text = byName.get('.text');
       const rela = text && elf.relocationSectionsFor(text)[0];
-      const target = rela?.relocations?.find((r) => r.symbol.isUndefined && r.symbol.name !== '__fentry__' && r.symbol.name !== '__x86_return_thunk')?.symbol;
+      const target = rela?.relocations?.find(
+        (r) => r.symbol.isUndefined && r.symbol.name !== '__fentry__' && r.symbol.name !== '__x86_return_thunk',
+      )?.symbol;
       if (rela && text && target) {
         const moved = rela.relocations!.filter((r) => r.symbol === target);
         rela.relocations = rela.relocations!.filter((r) => r.symbol !== target);
-        const klp = new Section({ name: '.klp.rela.vmlinux..text', type: SHT.RELA, flags: SHF.ALLOC | SHF.INFO_LINK | SHF.RELA_LIVEPATCH, addralign: 8n, entsize: 24n });
+        const klp = new Section({
+          name: '.klp.rela.vmlinux..text',
+          type: SHT.RELA,
+          flags: SHF.ALLOC | SHF.INFO_LINK | SHF.RELA_LIVEPATCH,
+          addralign: 8n,
+          entsize: 24n,
+        });
         klp.link = elf.symtab;
         klp.infoSection = text;
         klp.relocations = moved;
@@ -434,7 +519,9 @@ describe('editing Debian modules', () => {
         target.special = SHN.LIVEPATCH;
         converted++;
       }
-      elf.symbols.push(new ElfSymbol({ name: 'klpt_added_local', bind: STB.LOCAL, type: STT.NOTYPE, section: text ?? null }));
+      elf.symbols.push(
+        new ElfSymbol({ name: 'klpt_added_local', bind: STB.LOCAL, type: STT.NOTYPE, section: text ?? null }),
+      );
       elf.renumber();
       const out = writeElf(elf);
       const name = path.split('/').pop()!;

@@ -14,10 +14,25 @@ import { type ReadelfView, readelfView } from '../support/readelf.js';
 const EXPECTED_RELOC_TYPES: Record<Arch, string[]> = {
   x86_64: ['R_X86_64_PC32', 'R_X86_64_PLT32', 'R_X86_64_32S', 'R_X86_64_64', 'R_X86_64_PC64'],
   i386: ['R_386_32', 'R_386_PC32'],
-  ppc64le: ['R_PPC64_REL24', 'R_PPC64_ADDR64', 'R_PPC64_REL64', 'R_PPC64_TOC16_HA', 'R_PPC64_TOC16_LO_DS', 'R_PPC64_REL16_HA', 'R_PPC64_REL16_LO'],
+  ppc64le: [
+    'R_PPC64_REL24',
+    'R_PPC64_ADDR64',
+    'R_PPC64_REL64',
+    'R_PPC64_TOC16_HA',
+    'R_PPC64_TOC16_LO_DS',
+    'R_PPC64_REL16_HA',
+    'R_PPC64_REL16_LO',
+  ],
   ppc64: ['R_PPC64_REL24', 'R_PPC64_ADDR64', 'R_PPC64_REL64', 'R_PPC64_TOC', 'R_PPC64_TOC16_HA'],
   s390x: ['R_390_PC32DBL', 'R_390_PLT32DBL', 'R_390_64', 'R_390_PC64'],
-  aarch64: ['R_AARCH64_CALL26', 'R_AARCH64_JUMP26', 'R_AARCH64_ADR_PREL_PG_HI21', 'R_AARCH64_ADD_ABS_LO12_NC', 'R_AARCH64_ABS64', 'R_AARCH64_PREL64'],
+  aarch64: [
+    'R_AARCH64_CALL26',
+    'R_AARCH64_JUMP26',
+    'R_AARCH64_ADR_PREL_PG_HI21',
+    'R_AARCH64_ADD_ABS_LO12_NC',
+    'R_AARCH64_ABS64',
+    'R_AARCH64_PREL64',
+  ],
   ppc32: ['R_PPC_REL24', 'R_PPC_ADDR32', 'R_PPC_ADDR16_HA', 'R_PPC_ADDR16_LO', 'R_PPC_REL32'],
 };
 
@@ -57,7 +72,9 @@ describe.each(ARCHES)('fixtures, %s', (arch) => {
     expect(v.header.elfClass).toBe(tc.elfClass);
     expect(v.header.littleEndian).toBe(tc.endian === 'le');
     expect(v.header.type.startsWith('REL ')).toBe(true);
-    const kinds = new Set(v.sections.filter((s) => s.typeName === 'REL' || s.typeName === 'RELA').map((s) => s.typeName));
+    const kinds = new Set(
+      v.sections.filter((s) => s.typeName === 'REL' || s.typeName === 'RELA').map((s) => s.typeName),
+    );
     expect([...kinds]).toEqual([tc.relocSection.toUpperCase()]);
   });
 
@@ -188,6 +205,8 @@ describe.each(ARCHES)('fixtures, %s', (arch) => {
       const raw = new DataView(bytes.buffer, bytes.byteOffset).getUint16(at, tc.endian === 'le');
       expect(raw, `${n} raw st_shndx`).toBe(0xffff);
     }
-    expect(relocSection(v, arch, '.data').entries.map((e) => e.symName)).toEqual(['lp_far_sym', 'lp_far_local', 'saved_command_line'].map((n, i) => (i === 1 ? expect.any(String) : n)));
+    expect(relocSection(v, arch, '.data').entries.map((e) => e.symName)).toEqual(
+      ['lp_far_sym', 'lp_far_local', 'saved_command_line'].map((n, i) => (i === 1 ? expect.any(String) : n)),
+    );
   });
 });

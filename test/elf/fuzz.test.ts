@@ -22,7 +22,33 @@ const ITERATIONS = Number(process.env.KLPT_FUZZ_ITERATIONS ?? 600);
 /** Fixtures to mutate (the xindex one is 5-7 MB: too slow to copy thousands of times). */
 const NAMES = ['livepatch', 'annotated', 'extern', 'target'];
 
-const INTERESTING = [0n, 1n, 2n, 3n, 4n, 7n, 8n, 0x10n, 0x40n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xff00n, 0xff20n, 0xfff1n, 0xfffen, 0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x1_0000_0000n, 0x7fff_ffff_ffff_ffffn, 0xffff_ffff_ffff_ffffn];
+const INTERESTING = [
+  0n,
+  1n,
+  2n,
+  3n,
+  4n,
+  7n,
+  8n,
+  0x10n,
+  0x40n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x100n,
+  0xff00n,
+  0xff20n,
+  0xfff1n,
+  0xfffen,
+  0xffffn,
+  0x10000n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x1_0000_0000n,
+  0x7fff_ffff_ffff_ffffn,
+  0xffff_ffff_ffff_ffffn,
+];
 
 interface Mutant {
   bytes: Uint8Array;
@@ -50,7 +76,14 @@ function mutate(src: Uint8Array, shape: ElfShape, r: () => number): Mutant {
       // A header field.
       const names = Object.keys(shape.field) as (keyof ElfShape['field'])[];
       const f = names[pick(names.length)]!;
-      const width = f === 'entry' || f === 'phoff' || f === 'shoff' ? (shape.is64 ? 8 : 4) : f === 'version' || f === 'flags' ? 4 : 2;
+      const width =
+        f === 'entry' || f === 'phoff' || f === 'shoff'
+          ? shape.is64
+            ? 8
+            : 4
+          : f === 'version' || f === 'flags'
+            ? 4
+            : 2;
       const v = r() < 0.5 ? INTERESTING[pick(INTERESTING.length)]! : BigInt(pick(b.length + 64));
       writeUint(b, shape.field[f], width as 2 | 4 | 8, shape.le, v);
       what.push(`e_${f} = 0x${BigInt.asUintN(width * 8, v).toString(16)}`);
@@ -116,7 +149,8 @@ describe('fuzz', () => {
       try {
         parsed = parseElf(m.bytes, 'fuzz.ko');
       } catch (err) {
-        if (err instanceof ElfFormatError && err.file === 'fuzz.ko' && typeof err.offset === 'number') outcomes.refused++;
+        if (err instanceof ElfFormatError && err.file === 'fuzz.ko' && typeof err.offset === 'number')
+          outcomes.refused++;
         else failures.push(`${where}\n    parse threw ${(err as Error).name}: ${(err as Error).message}`);
         continue;
       }
@@ -124,17 +158,27 @@ describe('fuzz', () => {
         const out = writeElf(parsed);
         const d = firstDifference(m.bytes, out);
         if (d) {
-          failures.push(`${where}\n    accepted but the round trip changed the file: ${d}${locateDifference(m.bytes, out)}`);
+          failures.push(
+            `${where}\n    accepted but the round trip changed the file: ${d}${locateDifference(m.bytes, out)}`,
+          );
           continue;
         }
         parseElf(out, 'fuzz-out.ko');
         outcomes.roundTripped++;
       } catch (err) {
-        failures.push(`${where}\n    accepted, then write/re-parse threw ${(err as Error).name}: ${(err as Error).message}`);
+        failures.push(
+          `${where}\n    accepted, then write/re-parse threw ${(err as Error).name}: ${(err as Error).message}`,
+        );
       }
     }
-    console.log(`[fuzz] seed ${SEED}: ${total} mutants, ${outcomes.refused} refused, ${outcomes.roundTripped} round-tripped, ${failures.length} failures`);
-    expect(failures.slice(0, Number(process.env.KLPT_FUZZ_SHOW ?? 15)), `${failures.length} of ${total} mutants broke the contract (replay with KLPT_FUZZ_SEED=${SEED})`).toEqual([]);
+    console.log(
+      `[fuzz] seed ${SEED}: ${total} mutants, ${outcomes.refused} refused, ` +
+        `${outcomes.roundTripped} round-tripped, ${failures.length} failures`,
+    );
+    expect(
+      failures.slice(0, Number(process.env.KLPT_FUZZ_SHOW ?? 15)),
+      `${failures.length} of ${total} mutants broke the contract (replay with KLPT_FUZZ_SEED=${SEED})`,
+    ).toEqual([]);
     // The mutator must exercise both outcomes, or it tests nothing.
     expect(outcomes.refused).toBeGreaterThan(total / 10);
     expect(outcomes.roundTripped).toBeGreaterThan(total / 20);

@@ -28,7 +28,10 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): string | null {
   for (let i = 0; i < n; i++) {
     if (a[i] !== b[i]) {
       const hex = (x: Uint8Array) => Buffer.from(x.subarray(i, Math.min(i + 16, x.length))).toString('hex');
-      return `first difference at offset 0x${i.toString(16)}: expected ${hex(a)}..., got ${hex(b)}... (lengths ${a.length} / ${b.length})`;
+      return (
+        `first difference at offset 0x${i.toString(16)}: expected ${hex(a)}..., got ${hex(b)}... ` +
+        `(lengths ${a.length} / ${b.length})`
+      );
     }
   }
   if (a.length !== b.length) return `lengths differ: expected ${a.length}, got ${b.length} (common prefix equal)`;
@@ -120,7 +123,12 @@ export interface OracleStats {
  * header, every section header, every symbol, every relocation, every group.
  * `label` prefixes every assertion message.
  */
-export function expectMatchesReadelf(elf: ElfFile, view: ReadelfView, label: string, opts: { requireKnownTypes?: boolean } = {}): OracleStats {
+export function expectMatchesReadelf(
+  elf: ElfFile,
+  view: ReadelfView,
+  label: string,
+  opts: { requireKnownTypes?: boolean } = {},
+): OracleStats {
   const stats: OracleStats = { sections: 0, symbols: 0, relocations: 0, groups: 0, uncheckedTypes: 0 };
   // Plain comparisons, one expect() at the end: the xindex fixtures have 65k sections.
   const failures: string[] = [];
@@ -168,7 +176,8 @@ export function expectMatchesReadelf(elf: ElfFile, view: ReadelfView, label: str
     if (tn) eq(r.typeName, tn, `${at} type`);
     else {
       stats.uncheckedTypes++;
-      if (opts.requireKnownTypes) fail(`${at}: section type 0x${s.type.toString(16)} (${r.typeName}) not in READELF_SECTION_TYPE`);
+      if (opts.requireKnownTypes)
+        fail(`${at}: section type 0x${s.type.toString(16)} (${r.typeName}) not in READELF_SECTION_TYPE`);
     }
     eq(s.flags, r.flags, `${at} flags`);
     eq(s.addr, r.addr, `${at} addr`);
@@ -210,7 +219,11 @@ export function expectMatchesReadelf(elf: ElfFile, view: ReadelfView, label: str
 
   // Relocations: readelf lists every REL/RELA section in index order.
   const relSecs = elf.sections.filter((s) => s.type === SHT.REL || s.type === SHT.RELA);
-  eqJson(relSecs.map((s) => s.name), view.relocations.map((r) => r.name), `${label}: relocation sections`);
+  eqJson(
+    relSecs.map((s) => s.name),
+    view.relocations.map((r) => r.name),
+    `${label}: relocation sections`,
+  );
   relSecs.forEach((s, j) => {
     const r = view.relocations[j];
     const at = `${label}: '${s.name}'`;
@@ -229,7 +242,10 @@ export function expectMatchesReadelf(elf: ElfFile, view: ReadelfView, label: str
       if (s.type === SHT.RELA) eq(x.addend, e.addend, `${eat} r_addend`);
       else if (e.addend !== null) fail(`${eat}: readelf shows an addend for REL`);
       if (e.symIndex !== 0) {
-        const expectedName = x.symbol.type === STT.SECTION && x.symbol.name === '' && x.symbol.section ? x.symbol.section.name : x.symbol.name;
+        const expectedName =
+          x.symbol.type === STT.SECTION && x.symbol.name === '' && x.symbol.section
+            ? x.symbol.section.name
+            : x.symbol.name;
         eq(expectedName, e.symName, `${eat} symbol name`);
       }
       stats.relocations++;
@@ -248,8 +264,16 @@ export function expectMatchesReadelf(elf: ElfFile, view: ReadelfView, label: str
     const sig = g.infoSymbol;
     const sigName = sig && sig.type === STT.SECTION && sig.name === '' && sig.section ? sig.section.name : sig?.name;
     eq(sigName, r.signature, `${at} signature`);
-    eqJson(g.groupMembers?.map((m) => m.index), r.members.map((m) => m.index), `${at} members`);
-    eqJson(g.groupMembers?.map((m) => m.name), r.members.map((m) => m.name), `${at} member names`);
+    eqJson(
+      g.groupMembers?.map((m) => m.index),
+      r.members.map((m) => m.index),
+      `${at} members`,
+    );
+    eqJson(
+      g.groupMembers?.map((m) => m.name),
+      r.members.map((m) => m.name),
+      `${at} member names`,
+    );
     stats.groups++;
   });
   expect(failures.slice(0, 30), `${label}: ${failures.length} differences from readelf`).toEqual([]);

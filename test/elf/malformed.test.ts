@@ -54,7 +54,10 @@ function expectFormatError(bytes: Uint8Array, file: string, want: Want, label: s
   } catch (e) {
     err = e;
   }
-  expect(err, `${label}: expected an ElfFormatError, got ${err === undefined ? 'no error' : String(err)}`).toBeInstanceOf(ElfFormatError);
+  expect(
+    err,
+    `${label}: expected an ElfFormatError, got ${err === undefined ? 'no error' : String(err)}`,
+  ).toBeInstanceOf(ElfFormatError);
   const e = err as ElfFormatError;
   expect(e.name, label).toBe('ElfFormatError');
   expect(e.file, `${label}: error.file`).toBe(file);
@@ -89,7 +92,11 @@ function expectRefusedOrRoundTrip(bytes: Uint8Array, file: string, label: string
   let i = 0;
   while (i < bytes.length && i < out.length && bytes[i] === out[i]) i++;
   const same = i === bytes.length && i === out.length;
-  expect(same, `${label}: accepted, but a no-op write changed the file (${bytes.length} -> ${out.length} bytes, first difference at 0x${i.toString(16)})`).toBe(true);
+  expect(
+    same,
+    `${label}: accepted, but a no-op write changed the file ` +
+      `(${bytes.length} -> ${out.length} bytes, first difference at 0x${i.toString(16)})`,
+  ).toBe(true);
 }
 
 /** The last symbol whose stored st_shndx is SHN_XINDEX. */
@@ -101,7 +108,9 @@ function farSymbol(bytes: Uint8Array, shape: ElfShape): number {
 }
 
 function relocSection(shape: ElfShape) {
-  const s = shape.sections.find((x) => (x.type === SHT_RELA || x.type === SHT_REL) && (x.name === '.rela.text' || x.name === '.rel.text'));
+  const s = shape.sections.find(
+    (x) => (x.type === SHT_RELA || x.type === SHT_REL) && (x.name === '.rela.text' || x.name === '.rel.text'),
+  );
   if (!s) throw new Error('fixture has no .rela.text/.rel.text');
   return s;
 }
@@ -158,7 +167,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
   test('e_shoff past the end of the file', async () => {
     const { bytes, shape, file } = await load();
     for (const shoff of [bytes.length, bytes.length + 8, bytes.length - shape.shentsize + 1, 0x7fff_fff0]) {
-      expectFormatError(withHeaderField(bytes, 'shoff', shoff), file, { section: null, offsets: [shoff, shape.field.shoff] }, `e_shoff ${hex(shoff)}`);
+      expectFormatError(
+        withHeaderField(bytes, 'shoff', shoff),
+        file,
+        { section: null, offsets: [shoff, shape.field.shoff] },
+        `e_shoff ${hex(shoff)}`,
+      );
     }
     if (shape.is64) {
       const huge = 0xffff_ffff_ffff_0000n;
@@ -169,7 +183,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
   test('bad e_shentsize', async () => {
     const { bytes, shape, file } = await load();
     for (const v of [0, 1, shape.shentsize - 1, shape.shentsize + 1, shape.is64 ? 40 : 64]) {
-      expectFormatError(withHeaderField(bytes, 'shentsize', v), file, { section: null, offsets: [shape.field.shentsize] }, `e_shentsize ${v}`);
+      expectFormatError(
+        withHeaderField(bytes, 'shentsize', v),
+        file,
+        { section: null, offsets: [shape.field.shentsize] },
+        `e_shentsize ${v}`,
+      );
     }
   });
 
@@ -182,10 +201,20 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
   test('bad e_shstrndx', async () => {
     const { bytes, shape, file } = await load();
     for (const v of [shape.shnum, shape.shnum + 5, 0xfeff]) {
-      expectFormatError(withHeaderField(bytes, 'shstrndx', v), file, { section: null, offsets: [shape.field.shstrndx] }, `e_shstrndx ${v}`);
+      expectFormatError(
+        withHeaderField(bytes, 'shstrndx', v),
+        file,
+        { section: null, offsets: [shape.field.shstrndx] },
+        `e_shstrndx ${v}`,
+      );
     }
     // SHN_XINDEX escape without a value in section 0's sh_link.
-    expectFormatError(withHeaderField(bytes, 'shstrndx', 0xffff), file, { offsets: [shape.field.shstrndx, shape.shoff, shape.shoff + shape.shField.link] }, 'e_shstrndx SHN_XINDEX, sh_link 0');
+    expectFormatError(
+      withHeaderField(bytes, 'shstrndx', 0xffff),
+      file,
+      { offsets: [shape.field.shstrndx, shape.shoff, shape.shoff + shape.shField.link] },
+      'e_shstrndx SHN_XINDEX, sh_link 0',
+    );
   });
 
   test('sh_offset + sh_size past the end of the file', async () => {
@@ -193,9 +222,19 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     for (const name of ['.text', '.data', '.symtab', '.strtab', relocSection(shape).name]) {
       const s = sectionByName(shape, name);
       const { bytes: b1 } = withSectionField(bytes, name, 'size', bytes.length - s.offset + 1);
-      expectFormatError(b1, file, { section: name, offsets: [s.offset, s.at, s.at + shape.shField.size, s.at + shape.shField.offset] }, `${name} sh_size`);
+      expectFormatError(
+        b1,
+        file,
+        { section: name, offsets: [s.offset, s.at, s.at + shape.shField.size, s.at + shape.shField.offset] },
+        `${name} sh_size`,
+      );
       const { bytes: b2 } = withSectionField(bytes, name, 'offset', bytes.length - 1);
-      expectFormatError(b2, file, { section: name, offsets: [bytes.length - 1, s.at, s.at + shape.shField.offset] }, `${name} sh_offset`);
+      expectFormatError(
+        b2,
+        file,
+        { section: name, offsets: [bytes.length - 1, s.at, s.at + shape.shField.offset] },
+        `${name} sh_offset`,
+      );
     }
     // The section name table itself: its name cannot be known, the message says '#<index>'.
     const shstr = shape.sections[shape.shstrndx]!;
@@ -210,7 +249,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     expect(shape.is64, `${arch} is ELF64 (else list it in ELF32_ARCHS)`).toBe(true);
     const text = sectionByName(shape, '.text');
     const { bytes: b4 } = withSectionField(bytes, '.text', 'offset', 0x8000_0000_0000_0000n);
-    expectFormatError(b4, file, { section: '.text', offsets: [text.at, text.at + shape.shField.offset] }, '.text sh_offset 2^63');
+    expectFormatError(
+      b4,
+      file,
+      { section: '.text', offsets: [text.at, text.at + shape.shField.offset] },
+      '.text sh_offset 2^63',
+    );
   });
 
   test.skipIf(ELF32_ARCHS.has(arch))('64-bit sh_size beyond 2^53', async () => {
@@ -218,7 +262,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     expect(shape.is64, `${arch} is ELF64 (else list it in ELF32_ARCHS)`).toBe(true);
     const text = sectionByName(shape, '.text');
     const { bytes: b5 } = withSectionField(bytes, '.text', 'size', 0xffff_ffff_ffff_ffffn);
-    expectFormatError(b5, file, { section: '.text', offsets: [text.at, text.at + shape.shField.size] }, '.text sh_size 2^64-1');
+    expectFormatError(
+      b5,
+      file,
+      { section: '.text', offsets: [text.at, text.at + shape.shField.size] },
+      '.text sh_size 2^64-1',
+    );
   });
 
   test('bad sh_entsize for the symbol table and a relocation section', async () => {
@@ -226,13 +275,23 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     const symtab = firstSectionOfType(shape, SHT_SYMTAB);
     for (const v of [0, shape.symSize - 1, shape.symSize + 8]) {
       const { bytes: b } = withSectionField(bytes, symtab.index, 'entsize', v);
-      expectFormatError(b, file, { section: '.symtab', offsets: [symtab.at, symtab.at + shape.shField.entsize] }, `.symtab sh_entsize ${v}`);
+      expectFormatError(
+        b,
+        file,
+        { section: '.symtab', offsets: [symtab.at, symtab.at + shape.shField.entsize] },
+        `.symtab sh_entsize ${v}`,
+      );
     }
     const rel = relocSection(shape);
     const good = rel.entsize;
     for (const v of [0, good - 1, good + 4, good === 24 ? 16 : 24]) {
       const { bytes: b } = withSectionField(bytes, rel.index, 'entsize', v);
-      expectFormatError(b, file, { section: rel.name, offsets: [rel.at, rel.at + shape.shField.entsize] }, `${rel.name} sh_entsize ${v}`);
+      expectFormatError(
+        b,
+        file,
+        { section: rel.name, offsets: [rel.at, rel.at + shape.shField.entsize] },
+        `${rel.name} sh_entsize ${v}`,
+      );
     }
   });
 
@@ -240,13 +299,28 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     const { bytes, shape, file } = await load();
     const symtab = firstSectionOfType(shape, SHT_SYMTAB);
     const { bytes: b1 } = withSectionField(bytes, symtab.index, 'size', symtab.size - 1);
-    expectFormatError(b1, file, { section: '.symtab', offsets: [symtab.offset, symtab.at, symtab.at + shape.shField.size] }, '.symtab sh_size - 1');
+    expectFormatError(
+      b1,
+      file,
+      { section: '.symtab', offsets: [symtab.offset, symtab.at, symtab.at + shape.shField.size] },
+      '.symtab sh_size - 1',
+    );
     const rel = relocSection(shape);
     const { bytes: b2 } = withSectionField(bytes, rel.index, 'size', rel.size - 4);
-    expectFormatError(b2, file, { section: rel.name, offsets: [rel.offset, rel.at, rel.at + shape.shField.size] }, `${rel.name} sh_size - 4`);
+    expectFormatError(
+      b2,
+      file,
+      { section: rel.name, offsets: [rel.offset, rel.at, rel.at + shape.shField.size] },
+      `${rel.name} sh_size - 4`,
+    );
     const grp = firstSectionOfType(shape, SHT_GROUP);
     const { bytes: b3 } = withSectionField(bytes, grp.index, 'size', grp.size - 2);
-    expectFormatError(b3, file, { section: '.group', offsets: [grp.offset, grp.at, grp.at + shape.shField.size] }, '.group sh_size - 2');
+    expectFormatError(
+      b3,
+      file,
+      { section: '.group', offsets: [grp.offset, grp.at, grp.at + shape.shField.size] },
+      '.group sh_size - 2',
+    );
   });
 
   test('sh_link and sh_info out of range', async () => {
@@ -267,7 +341,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     for (const [name, index, field, value] of cases) {
       const s = shape.sections[index]!;
       const { bytes: b } = withSectionField(bytes, index, field, value);
-      expectFormatError(b, file, { section: name, offsets: [s.at, s.at + shape.shField[field]] }, `${name} sh_${field} ${value}`);
+      expectFormatError(
+        b,
+        file,
+        { section: name, offsets: [s.at, s.at + shape.shField[field]] },
+        `${name} sh_${field} ${value}`,
+      );
     }
     // .symtab's sh_link naming something that is not a string table.
     const { bytes: b2 } = withSectionField(bytes, symtab.index, 'link', sectionByName(shape, '.text').index);
@@ -298,7 +377,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     const k = symbolCount(shape) - 1;
     const at = symbolOffset(shape, k);
     writeUint(b, at + shape.stField.name, 4, shape.le, strtab.size - 1);
-    expectFormatError(b, file, { section: '.symtab', offsets: [at, at + shape.stField.name] }, 'st_name into an unterminated string');
+    expectFormatError(
+      b,
+      file,
+      { section: '.symtab', offsets: [at, at + shape.stField.name] },
+      'st_name into an unterminated string',
+    );
   });
 
   test('st_shndx out of range, and SHN_XINDEX without .symtab_shndx', async () => {
@@ -308,7 +392,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     for (const v of [shape.shnum, 0xfeff, 0xffff]) {
       const b = bytes.slice();
       writeUint(b, at + shape.stField.shndx, 2, shape.le, v);
-      expectFormatError(b, file, { section: '.symtab', offsets: [at, at + shape.stField.shndx] }, `symbol ${k} st_shndx ${hex(v)}`);
+      expectFormatError(
+        b,
+        file,
+        { section: '.symtab', offsets: [at, at + shape.stField.shndx] },
+        `symbol ${k} st_shndx ${hex(v)}`,
+      );
     }
   });
 
@@ -336,7 +425,12 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     for (const v of [0, shape.shnum, 0xffff_ffff]) {
       const b = bytes.slice();
       writeUint(b, grp.offset + 4, 4, shape.le, v);
-      expectFormatError(b, file, { section: '.group', offsets: [grp.offset + 4, grp.offset, grp.at] }, `group member ${v}`);
+      expectFormatError(
+        b,
+        file,
+        { section: '.group', offsets: [grp.offset + 4, grp.offset, grp.at] },
+        `group member ${v}`,
+      );
     }
   });
 
@@ -393,13 +487,21 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     for (const name of ['.strtab', '.shstrtab']) {
       const s = sectionByName(shape, name);
       // Drop the final NUL from the table's size: the last string is then unterminated.
-      expectRefusedOrRoundTrip(withSectionField(bytes, s.index, 'size', s.size - 1).bytes, file, `${name} without its final NUL`);
+      expectRefusedOrRoundTrip(
+        withSectionField(bytes, s.index, 'size', s.size - 1).bytes,
+        file,
+        `${name} without its final NUL`,
+      );
       // Grow the table over the following bytes up to a non-NUL one: every name
       // is still terminated, but the table's last byte is not NUL.
       let k = 1;
       while (s.offset + s.size + k - 1 < bytes.length && bytes[s.offset + s.size + k - 1] === 0) k++;
       if (s.offset + s.size + k - 1 < bytes.length) {
-        expectRefusedOrRoundTrip(withSectionField(bytes, s.index, 'size', s.size + k).bytes, file, `${name} grown by ${k} bytes over non-NUL data`);
+        expectRefusedOrRoundTrip(
+          withSectionField(bytes, s.index, 'size', s.size + k).bytes,
+          file,
+          `${name} grown by ${k} bytes over non-NUL data`,
+        );
       }
     }
   });
@@ -408,12 +510,21 @@ describe.each(ARCHS)('malformed input, %s', (arch) => {
     const { bytes, shape, file } = await load();
     const rel = relocSection(shape);
     expectRefusedOrRoundTrip(withHeaderField(bytes, 'shstrndx', rel.index), file, `e_shstrndx -> ${rel.name}`);
-    expectRefusedOrRoundTrip(withHeaderField(bytes, 'shstrndx', sectionByName(shape, '.text').index), file, 'e_shstrndx -> .text');
+    expectRefusedOrRoundTrip(
+      withHeaderField(bytes, 'shstrndx', sectionByName(shape, '.text').index),
+      file,
+      'e_shstrndx -> .text',
+    );
   });
 
   test('no input crashes with anything but ElfFormatError: empty and tiny files', async () => {
     const file = `${arch}-tiny`;
-    for (const b of [new Uint8Array(0), new Uint8Array([0x7f]), new Uint8Array([0x7f, 0x45, 0x4c, 0x46]), new Uint8Array(64)]) {
+    for (const b of [
+      new Uint8Array(0),
+      new Uint8Array([0x7f]),
+      new Uint8Array([0x7f, 0x45, 0x4c, 0x46]),
+      new Uint8Array(64),
+    ]) {
       expectFormatError(b, file, {}, `${b.length}-byte input`);
     }
   });
@@ -437,14 +548,24 @@ describe.each(['x86_64', 'ppc32'] as const)('malformed SHN_XINDEX input, %s', (a
     let k = 1;
     while (Number(readUint(bytes, base + k * shape.symSize + shape.stField.shndx, 2, shape.le)) !== 0xffff) k++;
     const at = base + k * shape.symSize;
-    expectFormatError(b1, file, { section: '.symtab', offsets: [at, at + shape.stField.shndx] }, '.symtab_shndx retyped');
+    expectFormatError(
+      b1,
+      file,
+      { section: '.symtab', offsets: [at, at + shape.stField.shndx] },
+      '.symtab_shndx retyped',
+    );
   });
 
   test('xindex fixture: .symtab_shndx shorter than the symbol table', async () => {
     const { bytes, shape, file } = await load('xindex');
     const shndx = firstSectionOfType(shape, SHT_SYMTAB_SHNDX);
     const { bytes: b2 } = withSectionField(bytes, shndx.index, 'size', shndx.size - 8);
-    expectFormatError(b2, file, { section: '.symtab_shndx', offsets: [shndx.offset, shndx.at, shndx.at + shape.shField.size] }, '.symtab_shndx short');
+    expectFormatError(
+      b2,
+      file,
+      { section: '.symtab_shndx', offsets: [shndx.offset, shndx.at, shndx.at + shape.shField.size] },
+      '.symtab_shndx short',
+    );
   });
 
   test('xindex fixture: an extended section index out of range', async () => {
@@ -453,7 +574,12 @@ describe.each(['x86_64', 'ppc32'] as const)('malformed SHN_XINDEX input, %s', (a
     const far = farSymbol(bytes, shape);
     const b3 = bytes.slice();
     writeUint(b3, shndx.offset + far * 4, 4, shape.le, shape.shnum + 7);
-    expectFormatError(b3, file, { section: '.symtab_shndx', offsets: [shndx.offset + far * 4] }, 'extended index out of range');
+    expectFormatError(
+      b3,
+      file,
+      { section: '.symtab_shndx', offsets: [shndx.offset + far * 4] },
+      'extended index out of range',
+    );
   });
 
   test('refused or round-trips: a non-zero .symtab_shndx entry for a symbol without SHN_XINDEX', async () => {

@@ -146,7 +146,18 @@ describe.each(ARCHES)('elfy third opinion, %s', (arch) => {
       // The low flag bits elfy decodes (it shifts a 32-bit int, so nothing above bit 30).
       const low = Number(s.flags & 0x7ffn);
       const mask = Object.entries(o.flags).reduce((m, [k, v]) => {
-        const bit = { write: 1, alloc: 2, execinstr: 4, merge: 0x10, strings: 0x20, info_link: 0x40, link_order: 0x80, os_nonconforming: 0x100, group: 0x200, tls: 0x400 }[k];
+        const bit = {
+          write: 1,
+          alloc: 2,
+          execinstr: 4,
+          merge: 0x10,
+          strings: 0x20,
+          info_link: 0x40,
+          link_order: 0x80,
+          os_nonconforming: 0x100,
+          group: 0x200,
+          tls: 0x400,
+        }[k];
         return v && bit ? m | bit : m;
       }, 0);
       expect(mask, `${at} flags`).toBe(low);

@@ -57,7 +57,9 @@ describe('round trip, Debian 6.1 cloud kernel modules', () => {
   });
 
   test('every sampled module round-trips byte for byte', async () => {
-    expect(modules.length, 'modules found in the package').toBeGreaterThanOrEqual(DEBIAN_SAMPLE === 0 ? 300 : Math.min(DEBIAN_SAMPLE, 300));
+    expect(modules.length, 'modules found in the package').toBeGreaterThanOrEqual(
+      DEBIAN_SAMPLE === 0 ? 300 : Math.min(DEBIAN_SAMPLE, 300),
+    );
     const failures: string[] = [];
     let bytesTotal = 0;
     const t0 = performance.now();
@@ -81,7 +83,8 @@ describe('round trip, Debian 6.1 cloud kernel modules', () => {
     }
     const ms = performance.now() - t0;
     console.log(
-      `[roundtrip] ${modules.length} modules of ${release} (${(bytesTotal / 1e6).toFixed(1)} MB) in ${ms.toFixed(0)} ms`,
+      `[roundtrip] ${modules.length} modules of ${release} ` +
+        `(${(bytesTotal / 1e6).toFixed(1)} MB) in ${ms.toFixed(0)} ms`,
     );
     expect(failures.slice(0, 20), `${failures.length} of ${modules.length} modules did not round-trip`).toEqual([]);
   });

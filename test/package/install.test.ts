@@ -21,7 +21,11 @@ let installed: string;
 let bin: string;
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function sh(cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
@@ -45,10 +49,23 @@ beforeAll(() => {
 describe('the npm package', () => {
   it('packs the compiled code, the kbuild fragment, the man page and the sample; not the sources or the tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    for (const f of ['package/dist/cli/main.js', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/klp-convert.1', 'package/bin/klp-convert.js', 'package/kbuild/klp-convert.mk', 'package/symbols-maps/sample/klpt_cmdline.ko']) {
+    for (const f of [
+      'package/dist/cli/main.js',
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+      'package/dist/klp-convert.1',
+      'package/bin/klp-convert.js',
+      'package/kbuild/klp-convert.mk',
+      'package/symbols-maps/sample/klpt_cmdline.ko',
+    ]) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(
+      files.filter(
+        (f) =>
+          f.startsWith('package/src/') || f.startsWith('package/test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      ),
+    ).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepack, 'a real npm pack builds first').toBe('npm run build');
     expect(pkg.scripts.build).toContain('make-man.mjs');
@@ -69,7 +86,14 @@ describe('the npm package', () => {
     const sample = join(installed, 'symbols-maps', 'sample');
     const map = readdirSync(sample).find((f) => f.startsWith('kallsyms-'))!;
     const out = join(work, 'sample.ko');
-    const r = sh(bin, ['-s', join(sample, map), '-e', join(sample, 'Module.symvers.gz'), join(sample, 'klpt_cmdline.ko'), out]);
+    const r = sh(bin, [
+      '-s',
+      join(sample, map),
+      '-e',
+      join(sample, 'Module.symvers.gz'),
+      join(sample, 'klpt_cmdline.ko'),
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/converted \d+ relocations to 2 symbols in vmlinux/);
     const check = sh(bin, ['check', out]);
@@ -100,37 +124,52 @@ describe('the npm package', () => {
     const map = join(sample, readdirSync(sample).find((f) => f.startsWith('kallsyms-'))!);
     writeFileSync(
       join(project, 'use.mjs'),
-      `import { readFileSync } from 'node:fs';
-import { convertModule, loadSymbolIndex, parseElf, symbolsToLookUp, checkLivepatchElf } from 'klp-convert';
-const bytes = readFileSync(${JSON.stringify(join(sample, 'klpt_cmdline.ko'))});
-const lookup = await loadSymbolIndex({ maps: [${JSON.stringify(map)}], symvers: [${JSON.stringify(join(sample, 'Module.symvers.gz'))}] }, symbolsToLookUp(parseElf(bytes)));
-const r = convertModule(bytes, { lookup, fileName: 'klpt_cmdline.ko' });
-console.log(JSON.stringify({ changed: r.changed, klp: r.converted.map((c) => c.klpSymbol).sort(), problems: checkLivepatchElf(parseElf(r.output)) }));
-`,
+      [
+        `import { readFileSync } from 'node:fs';`,
+        `import { convertModule, loadSymbolIndex, parseElf, symbolsToLookUp, checkLivepatchElf } from 'klp-convert';`,
+        `const bytes = readFileSync(${JSON.stringify(join(sample, 'klpt_cmdline.ko'))});`,
+        `const lookup = await loadSymbolIndex(` +
+          `{ maps: [${JSON.stringify(map)}], symvers: [${JSON.stringify(join(sample, 'Module.symvers.gz'))}] }, ` +
+          `symbolsToLookUp(parseElf(bytes)));`,
+        `const r = convertModule(bytes, { lookup, fileName: 'klpt_cmdline.ko' });`,
+        `console.log(JSON.stringify({ changed: r.changed, klp: r.converted.map((c) => c.klpSymbol).sort(), ` +
+          `problems: checkLivepatchElf(parseElf(r.output)) }));`,
+        '',
+      ].join('\n'),
     );
     const r = sh(process.execPath, ['use.mjs'], {}, project);
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ changed: true, klp: ['.klp.sym.vmlinux.nr_processes,0', '.klp.sym.vmlinux.saved_command_line,0'], problems: [] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      changed: true,
+      klp: ['.klp.sym.vmlinux.nr_processes,0', '.klp.sym.vmlinux.saved_command_line,0'],
+      problems: [],
+    });
     expect(existsSync(join(project, 'node_modules', 'klp-convert', 'dist', 'index.d.ts'))).toBe(true);
   });
 
   // Needs kernel headers: the e2e setup installs them (KLP_E2E=0 skips, visibly).
-  it.skipIf(!E2E_ENABLED)('converts through the installed kbuild fragment: include $(shell klp-convert --kbuild-fragment)', () => {
-    const env = e2eEnv('x86_64-6.1');
-    if (!env.kver) throw new Error('kernel headers not set up: run test/e2e/setup.sh as root (make test does)');
-    const dir = join(work, 'livepatch');
-    mkdirSync(dir);
-    copyFileSync(join(installed, 'kbuild', 'example', 'livepatch-example.c'), join(dir, 'livepatch-example.c'));
-    const sample = join(installed, 'symbols-maps', 'sample');
-    writeFileSync(
-      join(dir, 'Makefile'),
-      `obj-m := livepatch-example.o\nKLP_SYMBOLS := ${join(sample, readdirSync(sample).find((f) => f.startsWith('kallsyms-'))!)}\ninclude $(shell klp-convert --kbuild-fragment)\n`,
-    );
-    const r = sh('make', ['-C', dir, `KDIR=${env.kdir}`], { PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
-    expect(r.status, r.stderr + r.stdout).toBe(0);
-    expect(existsSync(join(dir, 'livepatch-example.ko.unconverted'))).toBe(true);
-    const check = sh(bin, ['check', join(dir, 'livepatch-example.ko')]);
-    expect(check.status, check.stderr).toBe(0);
-    expect(check.stderr).toMatch(/ok \([1-9]\d* klp relocation sections?\)/);
-  });
+  it.skipIf(!E2E_ENABLED)(
+    'converts through the installed kbuild fragment: include $(shell klp-convert --kbuild-fragment)',
+    () => {
+      const env = e2eEnv('x86_64-6.1');
+      if (!env.kver) throw new Error('kernel headers not set up: run test/e2e/setup.sh as root (make test does)');
+      const dir = join(work, 'livepatch');
+      mkdirSync(dir);
+      copyFileSync(join(installed, 'kbuild', 'example', 'livepatch-example.c'), join(dir, 'livepatch-example.c'));
+      const sample = join(installed, 'symbols-maps', 'sample');
+      writeFileSync(
+        join(dir, 'Makefile'),
+        `obj-m := livepatch-example.o\nKLP_SYMBOLS := ${join(
+          sample,
+          readdirSync(sample).find((f) => f.startsWith('kallsyms-'))!,
+        )}\ninclude $(shell klp-convert --kbuild-fragment)\n`,
+      );
+      const r = sh('make', ['-C', dir, `KDIR=${env.kdir}`], { PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(existsSync(join(dir, 'livepatch-example.ko.unconverted'))).toBe(true);
+      const check = sh(bin, ['check', join(dir, 'livepatch-example.ko')]);
+      expect(check.status, check.stderr).toBe(0);
+      expect(check.stderr).toMatch(/ok \([1-9]\d* klp relocation sections?\)/);
+    },
+  );
 });

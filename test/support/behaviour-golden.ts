@@ -107,7 +107,8 @@ export function differences(expected: BehaviourOutcome, actual: BehaviourOutcome
   if (actual.stderr !== expected.stderr) out.push(`stderr: expected\n${expected.stderr}\ngot\n${actual.stderr}`);
   if (expected.readelf === undefined && actual.readelf !== undefined) out.push('a converted module was written');
   else if (expected.readelf !== undefined && actual.readelf === undefined) out.push('no converted module was written');
-  else if (actual.readelf !== expected.readelf) out.push(`readelf: expected\n${expected.readelf}\ngot\n${actual.readelf}`);
+  else if (actual.readelf !== expected.readelf)
+    out.push(`readelf: expected\n${expected.readelf}\ngot\n${actual.readelf}`);
   return out;
 }
 

@@ -51,8 +51,11 @@ async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`'${cmd}' not found: the Debian-module tests need a Debian host with apt and dpkg`);
-    throw new Error(`'${cmd} ${args.join(' ')}' failed: ${e.stderr ?? e.message}`);
+    if (e.code === 'ENOENT') {
+      const missing = `'${cmd}' not found: the Debian-module tests need a Debian host with apt and dpkg`;
+      throw new Error(missing, { cause: err });
+    }
+    throw new Error(`'${cmd} ${args.join(' ')}' failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
@@ -89,7 +92,11 @@ async function wantedRelease(): Promise<string> {
     await sh('apt-get', ['update', '-qq'], DEB_DIR);
     v = await ask();
   }
-  if (!v) throw new Error('cannot find the Debian cloud kernel ABI (apt-cache depends linux-headers-cloud-amd64); set KLPT_KVER=6.1.0-N-cloud-amd64');
+  if (!v)
+    throw new Error(
+      'cannot find the Debian cloud kernel ABI (apt-cache depends linux-headers-cloud-amd64); ' +
+        'set KLPT_KVER=6.1.0-N-cloud-amd64',
+    );
   return v;
 }
 

@@ -35,9 +35,27 @@ export interface ElfShape {
   shstrndx: number;
   sections: ShdrInfo[];
   /** Offsets of e_* fields in the ELF header. */
-  field: Record<'type' | 'machine' | 'version' | 'entry' | 'phoff' | 'shoff' | 'flags' | 'ehsize' | 'phentsize' | 'phnum' | 'shentsize' | 'shnum' | 'shstrndx', number>;
+  field: Record<
+    | 'type'
+    | 'machine'
+    | 'version'
+    | 'entry'
+    | 'phoff'
+    | 'shoff'
+    | 'flags'
+    | 'ehsize'
+    | 'phentsize'
+    | 'phnum'
+    | 'shentsize'
+    | 'shnum'
+    | 'shstrndx',
+    number
+  >;
   /** Offsets of sh_* fields inside a section header. */
-  shField: Record<'name' | 'type' | 'flags' | 'addr' | 'offset' | 'size' | 'link' | 'info' | 'addralign' | 'entsize', number>;
+  shField: Record<
+    'name' | 'type' | 'flags' | 'addr' | 'offset' | 'size' | 'link' | 'info' | 'addralign' | 'entsize',
+    number
+  >;
   symSize: number;
   /** Offsets of st_* fields inside a symbol. */
   stField: Record<'name' | 'value' | 'size' | 'info' | 'other' | 'shndx', number>;

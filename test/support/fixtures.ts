@@ -35,7 +35,8 @@ export const FIXTURE_INCLUDE_DIR = join(FIXTURE_SRC_DIR, 'include');
 /** Where built fixtures are cached; KLPT_FIXTURE_DIR overrides (e.g. to time a cold build). */
 export const FIXTURE_BUILD_DIR = process.env.KLPT_FIXTURE_DIR ?? join(REPO_ROOT, 'build', 'fixtures');
 
-export const INSTALL_HINT = 'run test/support/install-deps.sh (as root) to install the compilers and binutils the tests need';
+export const INSTALL_HINT =
+  'run test/support/install-deps.sh (as root) to install the compilers and binutils the tests need';
 
 export type Arch = 'x86_64' | 'i386' | 'ppc64le' | 'ppc64' | 's390x' | 'aarch64' | 'ppc32';
 
@@ -94,7 +95,16 @@ export const TOOLCHAINS: Readonly<Record<Arch, Toolchain>> = {
     arch: 'i386',
     cc: ['gcc', '-m32'],
     ld: ['ld', '-m', 'elf_i386'],
-    cflags: ['-mregparm=3', '-march=i686', '-mpreferred-stack-boundary=2', '-mno-sse', '-mno-mmx', '-pg', '-mfentry', '-mrecord-mcount'],
+    cflags: [
+      '-mregparm=3',
+      '-march=i686',
+      '-mpreferred-stack-boundary=2',
+      '-mno-sse',
+      '-mno-mmx',
+      '-pg',
+      '-mfentry',
+      '-mrecord-mcount',
+    ],
     elfClass: 32,
     endian: 'le',
     machine: 3,

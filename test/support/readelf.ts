@@ -225,21 +225,25 @@ export async function readelfView(file: string, opts: { lint?: boolean } = {}): 
       const m = /^Symbol table '(.*)' contains (\d+) entr/.exec(line)!;
       const syms: ReSymbol[] = [];
       i = parseSymbols(lines, i + 1, syms, file);
-      if (syms.length !== Number(m[2])) throw new ReadelfError(`${file}: symbol table '${m[1]}': parsed ${syms.length} of ${m[2]} symbols`);
+      if (syms.length !== Number(m[2]))
+        throw new ReadelfError(`${file}: symbol table '${m[1]}': parsed ${syms.length} of ${m[2]} symbols`);
       if (m[1] === '.symtab') view.symbols = syms;
     } else if (/^Relocation section '/.test(line)) {
       const m = /^Relocation section '(.*)' at offset 0x([0-9a-f]+) contains (\d+) entr/.exec(line);
       if (!m) throw new ReadelfError(`${file}: cannot parse '${line}'`);
       const rs: ReRelocSection = { name: m[1]!, fileOffset: parseInt(m[2]!, 16), entries: [] };
       i = parseRelocations(lines, i + 1, rs, is64, file);
-      if (rs.entries.length !== Number(m[3])) throw new ReadelfError(`${file}: '${rs.name}': parsed ${rs.entries.length} of ${m[3]} relocations`);
+      if (rs.entries.length !== Number(m[3]))
+        throw new ReadelfError(`${file}: '${rs.name}': parsed ${rs.entries.length} of ${m[3]} relocations`);
       view.relocations.push(rs);
     } else if (/^(COMDAT )?group section \[/.test(line)) {
       i = parseGroup(lines, i, view.groups, file);
     } else i++;
   }
   if (view.sections.length !== view.header.shnum) {
-    throw new ReadelfError(`${file}: parsed ${view.sections.length} section headers, the header says ${view.header.shnum}`);
+    throw new ReadelfError(
+      `${file}: parsed ${view.sections.length} section headers, the header says ${view.header.shnum}`,
+    );
   }
   return view;
 }
@@ -412,7 +416,8 @@ function parseGroup(lines: string[], i: number, out: ReGroup[], file: string): n
     if (!mm) break;
     g.members.push({ index: Number(mm[1]), name: mm[2]! });
   }
-  if (g.members.length !== Number(m[5])) throw new ReadelfError(`${file}: group '${g.name}': parsed ${g.members.length} of ${m[5]} members`);
+  if (g.members.length !== Number(m[5]))
+    throw new ReadelfError(`${file}: group '${g.name}': parsed ${g.members.length} of ${m[5]} members`);
   out.push(g);
   return i;
 }

@@ -50,7 +50,9 @@ describe('klp-convert symbols on the Debian cloud kernel package', () => {
     const names = new Set(model.objects.map((o) => o.name));
     expect(names.size).toBe(moduleCount);
     for (const n of names) expect(n).not.toMatch(/[-,]/);
-    const dashed = sample.concat(findModuleFiles(join(sample[0]!, '..', '..', '..'))).find((f) => basename(f).includes('-'));
+    const dashed = sample
+      .concat(findModuleFiles(join(sample[0]!, '..', '..', '..')))
+      .find((f) => basename(f).includes('-'));
     expect(dashed, 'a module file with a dash in its name').toBeDefined();
     const kernelName = modinfoName(dashed!);
     expect(names.has(kernelName)).toBe(true);
@@ -90,7 +92,8 @@ describe('klp-convert symbols on the Debian cloud kernel package', () => {
     }
   });
 
-  it('builds the same map through `klp-convert symbols --installed` (skipping the placeholder System.map)', async () => {
+  it('builds the same map through `klp-convert symbols --installed` ' +
+    '(skipping the placeholder System.map)', async () => {
     const program = new Command('klp-convert');
     program.exitOverride();
     addSymbolsCommand(program);

@@ -23,7 +23,11 @@ interface SectionInfo {
 }
 
 function readelf(args: string[], file: string): string {
-  return execFileSync('readelf', [...args, file], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, LC_ALL: 'C' } });
+  return execFileSync('readelf', [...args, file], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
 }
 
 export function kernelView(file: string): OracleSymbol[] {
@@ -40,7 +44,10 @@ export function kernelView(file: string): OracleSymbol[] {
     if (type === 'SECTION' || type === 'FILE' || ndx === 'UND' || !name) continue;
     const sec = /^\d+$/.test(ndx!) ? sections.get(Number(ndx)) : undefined;
     const dropped = sec !== undefined && (sec.name === '.modinfo' || sec.name === '__versions');
-    const core = sec !== undefined && !dropped && (sec.name === '.data..percpu' || (sec.flags.includes('A') && !sec.name.startsWith('.init')));
+    const core =
+      sec !== undefined &&
+      !dropped &&
+      (sec.name === '.data..percpu' || (sec.flags.includes('A') && !sec.name.startsWith('.init')));
     out.push({ name: name!, core });
   }
   return out;

@@ -147,10 +147,14 @@ describe('/proc/kallsyms and System.map', () => {
     ] as const) {
       const file = writeTemp(dir, 'kallsyms', lines('ffffffff81000000 T _stext', bad));
       const err = await mapError(load([file], []));
-      expect(err.message).toBe(`${file}:${line}: expected '<hex address> <type letter> <name>' (a /proc/kallsyms or System.map line)`);
+      expect(err.message).toBe(
+        `${file}:${line}: expected '<hex address> <type letter> <name>' (a /proc/kallsyms or System.map line)`,
+      );
     }
     const file = writeTemp(dir, 'kallsyms', lines('ffffffff81000000 T _stext', 'ffffffffc0001000 t foo [mod]'));
-    expect((await mapError(load([file], []))).message).toBe(`${file}:2: malformed module column: expected '<name>\\t[<module>]'`);
+    expect((await mapError(load([file], []))).message).toBe(
+      `${file}:2: malformed module column: expected '<name>\\t[<module>]'`,
+    );
     const empty = writeTemp(dir, 'kallsyms', lines('ffffffff81000000 T _stext', 'ffffffffc0001000 t foo\t[]'));
     expect((await mapError(load([empty], []))).message).toBe(`${empty}:2: empty module name in '[]'`);
   });
@@ -191,7 +195,11 @@ describe('compact klp-convert-symbols 1 maps', () => {
     expect(idx.definitions('only_at_load')).toEqual([]);
     expect(idx.countIn('ext4', 'only_at_load')).toBe(0);
     expect(idx.countAtLoad('ext4', 'only_at_load')).toBe(1);
-    expect(idx.exporter('exported_var')).toEqual({ name: 'exported_var', object: 'vmlinux', origin: { file, line: 9 } });
+    expect(idx.exporter('exported_var')).toEqual({
+      name: 'exported_var',
+      object: 'vmlinux',
+      origin: { file, line: 9 },
+    });
     expect(idx.exporter('via_ksymtab')?.object).toBe('vmlinux');
     expect(idx.orderKnown('ext4', 'dup')).toBe(true);
   });
@@ -205,7 +213,11 @@ describe('compact klp-convert-symbols 1 maps', () => {
     ['*vmlinux\nT', 3, "expected '<type letter>[+][-][<file id>] <name>'"],
     ['*vmlinux\nTx name', 3, "expected '<type letter>[+][-][<file id>] <name>'"],
     ['*vmlinux\nt3 name', 3, "unknown file id 3 (no '@3' line in this object)"],
-    ['*vmlinux\n!bad', 3, "expected a symbol line '<type letter>[+][-][<file id>] <name>', '*<object>', '@<id> <file>' or '# comment'"],
+    [
+      '*vmlinux\n!bad',
+      3,
+      "expected a symbol line '<type letter>[+][-][<file id>] <name>', '*<object>', '@<id> <file>' or '# comment'",
+    ],
     ['*vmlinux extra words', 2, "expected '*<object>' or '*<object> load'"],
   ])('rejects %j at line %i', async (body, line, reason) => {
     const text = body.startsWith('klp-convert-symbols') ? lines(body) : lines('klp-convert-symbols 1', body);
@@ -238,7 +250,9 @@ describe('YAML symbol maps', () => {
     ]);
     expect(idx.orderKnown('vmlinux', 'has_steal_clock')).toBe(true);
     expect(idx.orderKnown('vmlinux', 'saved_command_line')).toBe(false);
-    expect(idx.definitions('driver_name')).toEqual([{ object: 'test_mod', name: 'driver_name', kind: 'd', origin: { file, line: 9 } }]);
+    expect(idx.definitions('driver_name')).toEqual([
+      { object: 'test_mod', name: 'driver_name', kind: 'd', origin: { file, line: 9 } },
+    ]);
     expect(idx.exporter('_printk')).toEqual({ name: '_printk', object: 'vmlinux', origin: { file, line: 7 } });
     expect(idx.countIn('test_mod', 'saved_command_line')).toBe(0);
   });
@@ -246,19 +260,61 @@ describe('YAML symbol maps', () => {
   it.each([
     ['objects:\n  vmlinux: [a]\n', 1, "missing 'klp-convert-symbol-map: 1'"],
     ['klp-convert-symbol-map: 2\n', 1, 'unsupported YAML symbol map version (this klp-convert reads 1)'],
-    ['klp-convert-symbol-map: 1\nsymbols: []\n', 2, "unknown top-level key 'symbols' (expected 'klp-convert-symbol-map' and 'objects')"],
+    [
+      'klp-convert-symbol-map: 1\nsymbols: []\n',
+      2,
+      "unknown top-level key 'symbols' (expected 'klp-convert-symbol-map' and 'objects')",
+    ],
     ['klp-convert-symbol-map: 1\nobjects: [a]\n', 2, "'objects' must map object names to lists of symbols"],
     ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux: a\n', 3, "object 'vmlinux' must list its symbols"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - [a]\n', 4, "a symbol entry must be a name or a mapping with 'name'"],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - [a]\n',
+      4,
+      "a symbol entry must be a name or a mapping with 'name'",
+    ],
     ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { position: 1 }\n', 4, "symbol entry without 'name'"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, pos: 1 }\n', 4, "unknown key 'pos' (expected name, position, file, type, exported)"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 0 }\n', 4, "'position' must be an integer >= 1"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, type: func }\n', 4, "'type' must be one nm letter (T, t, D, d, B, b, R, r, W, V, ...), not 'func'"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, exported: yes }\n', 4, "'exported' must be true or false"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 1 }\n    - a\n', 5, "'a' in 'vmlinux': either every entry gives 'position' or none does"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 3 }\n    - { name: a, position: 1 }\n', 4, "'a' in 'vmlinux': position 3 but only 2 entries of that name"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 1 }\n    - { name: a, position: 1 }\n', 5, "'a' in 'vmlinux': position 1 given twice"],
-    ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - a\n  vmlinux:\n    - b\n', 5, 'YAML error: Map keys must be unique'],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, pos: 1 }\n',
+      4,
+      "unknown key 'pos' (expected name, position, file, type, exported)",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 0 }\n',
+      4,
+      "'position' must be an integer >= 1",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, type: func }\n',
+      4,
+      "'type' must be one nm letter (T, t, D, d, B, b, R, r, W, V, ...), not 'func'",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, exported: yes }\n',
+      4,
+      "'exported' must be true or false",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - { name: a, position: 1 }\n    - a\n',
+      5,
+      "'a' in 'vmlinux': either every entry gives 'position' or none does",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n' +
+        '    - { name: a, position: 3 }\n    - { name: a, position: 1 }\n',
+      4,
+      "'a' in 'vmlinux': position 3 but only 2 entries of that name",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n' +
+        '    - { name: a, position: 1 }\n    - { name: a, position: 1 }\n',
+      5,
+      "'a' in 'vmlinux': position 1 given twice",
+    ],
+    [
+      'klp-convert-symbol-map: 1\nobjects:\n  vmlinux:\n    - a\n  vmlinux:\n    - b\n',
+      5,
+      'YAML error: Map keys must be unique',
+    ],
     ['klp-convert-symbol-map: 1\nobjects:\n  vmlinux: [a,\n', 4, 'YAML error:'],
   ])('rejects %j at line %i', async (text, line, reason) => {
     const file = writeTemp(dir, 'bad.yaml', text);
@@ -285,7 +341,10 @@ describe('Module.symvers', () => {
   });
 
   it.each([
-    ['0x1\tname\tvmlinux', "expected '<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)"],
+    [
+      '0x1\tname\tvmlinux',
+      "expected '<crc>\\t<symbol>\\t<module>\\t<export type>[\\t<namespace>]' (a Module.symvers line)",
+    ],
     ['0x1\t\tvmlinux\tEXPORT_SYMBOL\t', 'empty CRC, symbol or module column'],
     ['1234\tname\tvmlinux\tEXPORT_SYMBOL\t', "CRC column must be hexadecimal '0x...', found '1234'"],
   ])('rejects %j', async (bad, reason) => {
@@ -298,7 +357,9 @@ describe('Module.symvers', () => {
 describe('format detection and file errors', () => {
   it('names unknown formats, Module.symvers passed as a map, empty and missing files', async () => {
     const unknown = writeTemp(dir, 'x', 'hello world\n');
-    expect((await mapError(load([unknown], []))).message).toMatch(new RegExp(`^${unknown}:1: unknown symbol map format`));
+    expect((await mapError(load([unknown], []))).message).toMatch(
+      new RegExp(`^${unknown}:1: unknown symbol map format`),
+    );
     const sv = writeTemp(dir, 'Module.symvers', '0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n');
     expect((await mapError(load([sv], []))).message).toBe(
       `${sv}:1: this looks like a Module.symvers file, not a symbol map: pass it as Module.symvers`,
@@ -314,9 +375,28 @@ describe('format detection and file errors', () => {
 
 describe('several maps', () => {
   it('prefers YAML listings, then maps that know the order, then the first map', async () => {
-    const upstream = writeTemp(dir, 'symbols.klp', lines('klp-convert-symbol-data.0.1', '*vmlinux', 'a', 'a', 'b', 'c', '*mod', 'a'));
-    const kallsyms = writeTemp(dir, 'System.map', lines('ffffffff81000000 t a', 'ffffffff81000001 t a', 'ffffffff81000002 t a', 'ffffffff81000003 t b'));
-    const yaml = writeTemp(dir, 'over.yaml', lines('klp-convert-symbol-map: 1', 'objects:', '  vmlinux:', '    - { name: b, file: x.c }', '  yamlonly:', '    - z'));
+    const upstream = writeTemp(
+      dir,
+      'symbols.klp',
+      lines('klp-convert-symbol-data.0.1', '*vmlinux', 'a', 'a', 'b', 'c', '*mod', 'a'),
+    );
+    const kallsyms = writeTemp(
+      dir,
+      'System.map',
+      lines('ffffffff81000000 t a', 'ffffffff81000001 t a', 'ffffffff81000002 t a', 'ffffffff81000003 t b'),
+    );
+    const yaml = writeTemp(
+      dir,
+      'over.yaml',
+      lines(
+        'klp-convert-symbol-map: 1',
+        'objects:',
+        '  vmlinux:',
+        '    - { name: b, file: x.c }',
+        '  yamlonly:',
+        '    - z',
+      ),
+    );
     const idx = await load([upstream, kallsyms, yaml], ['a', 'b', 'c', 'z']);
     expect([...idx.objects]).toEqual(['vmlinux', 'mod', 'yamlonly']);
     // vmlinux 'a' comes from the System.map (order known), mod 'a' from the only map describing mod.
@@ -327,7 +407,9 @@ describe('several maps', () => {
       ['mod', undefined, upstream],
     ]);
     expect(idx.orderKnown('mod', 'a')).toBe(false);
-    expect(idx.definitions('b')).toEqual([{ object: 'vmlinux', name: 'b', file: 'x.c', origin: { file: yaml, line: 4 } }]);
+    expect(idx.definitions('b')).toEqual([
+      { object: 'vmlinux', name: 'b', file: 'x.c', origin: { file: yaml, line: 4 } },
+    ]);
     // 'c' is not in the System.map, which is authoritative for vmlinux.
     expect(idx.countIn('vmlinux', 'c')).toBe(0);
     expect(idx.countIn('yamlonly', 'a')).toBe(0);
