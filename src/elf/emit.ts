@@ -1,3 +1,5 @@
+import { KlpError } from '../util/errors.js';
+import { EXIT } from '../util/exit-codes.js';
 import { ByteWriter } from './bytes.js';
 import type { FileLayout, SectionContents } from './file-layout.js';
 import {
@@ -5,8 +7,10 @@ import {
 } from './layout.js';
 
 /** The emitter broke the layout it was given: a bug in klp-convert, never the input's fault. */
-export class ElfWriterBug extends Error {
+export class ElfWriterBug extends KlpError {
   override readonly name = 'ElfWriterBug';
+  /** Our fault, never the input's. */
+  readonly exitCode = EXIT.INTERNAL;
 }
 
 /**

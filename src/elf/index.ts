@@ -8,6 +8,8 @@ export { ElfFormatError, ElfModelError, type ElfLocation } from './errors.js';
 export { ElfFile, ElfSymbol, Section, type Relocation, type OriginalPlacement } from './model.js';
 export { parseElf, type ParseOptions } from './read.js';
 export { writeElf } from './write.js';
+export { finalizeLayout } from './finalize.js';
+export { emitLayout, ElfWriterBug } from './emit.js';
 export { StringTableBuilder } from './strtab.js';
 export { relocationTypeName } from './reloc-names.js';
 export { LAYOUT32, LAYOUT64, type ClassLayout } from './layout.js';

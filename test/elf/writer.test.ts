@@ -10,6 +10,8 @@ import {
   type ElfFile, ElfModelError, ElfSymbol, SHF, SHT, STB, STT, Section, parseElf, writeElf,
 } from '../../src/elf/index.js';
 import { ElfWriterBug, emitLayout } from '../../src/elf/emit.js';
+import { KlpError } from '../../src/util/errors.js';
+import { EXIT } from '../../src/util/exit-codes.js';
 import type { FileLayout, PlacedSection } from '../../src/elf/file-layout.js';
 import { finalizeLayout } from '../../src/elf/finalize.js';
 import { ARCHES, type Arch, buildFixture } from '../support/fixtures.js';
@@ -123,6 +125,16 @@ describe('emit writes exactly the length the layout reserved', () => {
     const short = withHeader(layout, symtab, (h) => ({ size: h.size - 1n }));
     expect(() => emitLayout(short)).toThrow(ElfWriterBug);
     expect(() => emitLayout(short)).toThrow(/section \[\d+\]: contents overflow the 0x[0-9a-f]+ bytes of sh_size/);
+    // Carries exit status 4 (internal) to whichever CLI or library caller meets it.
+    const bug = (() => {
+      try {
+        emitLayout(short);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(bug).toBeInstanceOf(KlpError);
+    expect((bug as KlpError).exitCode).toBe(EXIT.INTERNAL);
   });
 
   test('contents shorter than sh_size are an internal error', async () => {
