@@ -15,10 +15,11 @@ const esc = (t) => t.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace
 
 function paragraphs(text) {
   // Blocks separated by blank lines; indented lines are kept as they are.
+  const indented = (block) => /^\s/m.test(block) && block.split('\n').some((l) => l.startsWith('  '));
   return text
     .trim()
     .split(/\n\s*\n/)
-    .map((block) => (/^\s/m.test(block) && block.split('\n').some((l) => l.startsWith('  ')) ? `.PP\n.nf\n${esc(block)}\n.fi` : `.PP\n${esc(block.replace(/\n/g, ' '))}`))
+    .map((block) => (indented(block) ? `.PP\n.nf\n${esc(block)}\n.fi` : `.PP\n${esc(block.replace(/\n/g, ' '))}`))
     .join('\n');
 }
 

@@ -33,7 +33,16 @@ export { InputFileError } from './util/read-file.js';
 export { symbolsToLookUp, type ConversionResult } from './convert/convert.js';
 export type { SymbolLookup, PositionHintInput } from './convert/symbol-source.js';
 export { ElfFormatError, ElfModelError, parseElf, writeElf, type ElfFile } from './elf/index.js';
-export { loadSymbolIndex, loadPositions, detectMapFormat, SymbolMapError, SymbolSourceError, type SymbolIndex, type SymbolEntry, type ExportEntry } from './symbols/index.js';
+export {
+  loadSymbolIndex,
+  loadPositions,
+  detectMapFormat,
+  SymbolMapError,
+  SymbolSourceError,
+  type SymbolIndex,
+  type SymbolEntry,
+  type ExportEntry,
+} from './symbols/index.js';
 export { generateSymbolMap, type GenerateInputs, type GenerateResult } from './symbols/generate/build-map.js';
 export { writeMap, type OutputFormat } from './symbols/generate/write-map.js';
 
@@ -84,7 +93,13 @@ export function convertModule(bytes: Uint8Array, options: ConvertModuleOptions =
   return {
     output: result.output,
     changed: result.changed,
-    converted: result.plan.converted.map((c) => ({ symbol: c.name, object: c.object, position: c.position, klpSymbol: c.klpName, relocations: c.references.length })),
+    converted: result.plan.converted.map((c) => ({
+      symbol: c.name,
+      object: c.object,
+      position: c.position,
+      klpSymbol: c.klpName,
+      relocations: c.references.length,
+    })),
     diagnostics: result.diagnostics,
     result,
   };

@@ -52,14 +52,31 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .version(packageVersion())
     // Options after a subcommand are the subcommand's: `symbols --symvers F` must not feed the top-level -e.
     .enablePositionalOptions()
-    .option('--kbuild-fragment', 'print the path of kbuild/klp-convert.mk and exit (for a Makefile: include $(shell klp-convert --kbuild-fragment))')
+    .option(
+      '--kbuild-fragment',
+      'print the path of kbuild/klp-convert.mk and exit ' +
+        '(for a Makefile: include $(shell klp-convert --kbuild-fragment))',
+    )
     .argument('<files...>', '[symbols.klp] in.ko out.ko')
-    .option('-s, --symbols <map>', 'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, /proc/kallsyms or System.map; .gz accepted', collect)
+    .option(
+      '-s, --symbols <map>',
+      'symbol map (repeatable): upstream klp-convert-symbol-data, our compact or YAML map, ' +
+        '/proc/kallsyms or System.map; .gz accepted',
+      collect,
+    )
     .option('-e, --symvers <file>', 'Module.symvers listing exported symbols (repeatable)', collect)
     .option('-k, --kdir <dir>', 'kernel build or headers directory: use its Module.symvers, symbols.klp and System.map')
     .option('-p, --positions <file>', 'YAML file choosing object/position for ambiguous symbols')
-    .option('--keep-module-exports', 'keep relocations to symbols exported by modules ordinary (default: klp relocations, so the livepatch does not force-load the module)')
-    .option('--no-auto', "with no --symbols/--symvers/--kdir, do not look for the module's kernel's maps (/lib/modules/<release>/build, /boot, /proc/kallsyms)")
+    .option(
+      '--keep-module-exports',
+      'keep relocations to symbols exported by modules ordinary ' +
+        '(default: klp relocations, so the livepatch does not force-load the module)',
+    )
+    .option(
+      '--no-auto',
+      "with no --symbols/--symvers/--kdir, do not look for the module's kernel's maps " +
+        '(/lib/modules/<release>/build, /boot, /proc/kallsyms)',
+    )
     .option('-n, --dry-run', 'report what would change, write nothing')
     .option('--json <file>', "write a JSON report ('-' for stdout)")
     .addOption(new Option('-v, --verbose', 'list every symbol and decision').conflicts('quiet'))
@@ -67,7 +84,10 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .showHelpAfterError()
     .action(async (files: string[], o: Record<string, unknown>) => {
       if (files.length < 2 || files.length > 3) {
-        program.error(`expected <in.ko> <out.ko> (or <symbols.klp> <in.ko> <out.ko>), got ${files.length} file argument${files.length === 1 ? '' : 's'}`, { exitCode: EXIT.USAGE });
+        const got = `${files.length} file argument${files.length === 1 ? '' : 's'}`;
+        program.error(`expected <in.ko> <out.ko> (or <symbols.klp> <in.ko> <out.ko>), got ${got}`, {
+          exitCode: EXIT.USAGE,
+        });
       }
       const [mapArg, input, output] = files.length === 3 ? files : [undefined, files[0]!, files[1]!];
       const reporter = consoleReporter({ quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) });
@@ -145,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0.
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code)) return EXIT.OK;
       // A command that stopped on an error of ours passes that error's status on, whatever it is.
       if (e.code === 'klp-convert.symbols') return e.exitCode;
       return e.exitCode === 0 ? EXIT.OK : typeof e.exitCode === 'number' && e.exitCode !== 1 ? e.exitCode : EXIT.USAGE;

@@ -33,13 +33,20 @@ written gzipped.`;
 export function addSymbolsCommand(program: Command): void {
   const cmd = program
     .command('symbols')
-    .description("build a symbol map (every symbol the kernel's livepatch loader can resolve, per object, in kallsyms order) from a kernel build tree, an installed kernel or /proc/kallsyms")
+    .description(
+      "build a symbol map (every symbol the kernel's livepatch loader can resolve, per object, in kallsyms order) " +
+        'from a kernel build tree, an installed kernel or /proc/kallsyms',
+    )
     .option('--build-tree <dir>', 'kernel build tree: vmlinux, modules.order, Module.symvers')
     .option('--installed <dir>', 'installed kernel, /lib/modules/<version>')
     .option('--kallsyms <file>', "a running kernel's /proc/kallsyms (or a copy)")
     .option('--vmlinux <file>', 'vmlinux ELF with symbols (build tree or -dbg package)')
     .option('--system-map <file>', 'System.map for vmlinux (when no vmlinux ELF is at hand)')
-    .option('--modules <path>', 'module file, or directory searched for *.ko, *.ko.xz, *.ko.zst, *.ko.gz (repeatable)', collect)
+    .option(
+      '--modules <path>',
+      'module file, or directory searched for *.ko, *.ko.xz, *.ko.zst, *.ko.gz (repeatable)',
+      collect,
+    )
     .option('--symvers <file>', 'Module.symvers to mark exported symbols (repeatable)', collect)
     .option('--no-kallsyms-all', 'the target kernel lacks CONFIG_KALLSYMS_ALL (only text symbols are counted)')
     .option('-o, --output <file>', "output file ('-' for stdout; a .gz name is gzipped)", '-')

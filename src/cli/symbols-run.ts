@@ -37,10 +37,14 @@ function firstExisting(paths: string[]): string | undefined {
 /** Turn the options into concrete files, applying the defaults of each input kind. */
 export function resolveSymbolsInputs(o: SymbolsOptions, warn: (msg: string) => void): GenerateInputs {
   const inputs: GenerateInputs = { modules: [], symvers: [...o.symvers], kallsymsAll: o.kallsymsAll };
-  if (o.vmlinux !== undefined && o.systemMap !== undefined) throw new UsageProblem('give either --vmlinux or --system-map, not both');
+  if (o.vmlinux !== undefined && o.systemMap !== undefined) {
+    throw new UsageProblem('give either --vmlinux or --system-map, not both');
+  }
   if (o.kallsyms !== undefined) {
     if (o.buildTree || o.installed || o.vmlinux || o.systemMap || o.modules.length > 0) {
-      throw new UsageProblem('--kallsyms already describes vmlinux and every loaded module: it cannot be combined with other symbol inputs');
+      throw new UsageProblem(
+        '--kallsyms already describes vmlinux and every loaded module: it cannot be combined with other symbol inputs',
+      );
     }
     inputs.kallsyms = o.kallsyms;
     return inputs;
@@ -76,7 +80,8 @@ export function resolveSymbolsInputs(o: SymbolsOptions, warn: (msg: string) => v
     if (!existsSync(dir)) throw new SymbolSourceError(`${o.installed}: no such directory`);
     const version = basename(dir);
     // /lib/modules/<version> inside an unpacked package or a chroot: look for /boot etc. next to it.
-    let root = basename(dirname(dir)) === 'modules' && basename(dirname(dirname(dir))) === 'lib' ? resolve(dir, '../../..') : '/';
+    const underLibModules = basename(dirname(dir)) === 'modules' && basename(dirname(dirname(dir))) === 'lib';
+    let root = underLibModules ? resolve(dir, '../../..') : '/';
     // Merged-/usr systems keep modules in /usr/lib/modules; /boot is still at the top.
     if (basename(root) === 'usr') root = dirname(root);
     if (!inputs.vmlinux && !inputs.systemMap) {
@@ -96,11 +101,19 @@ export function resolveSymbolsInputs(o: SymbolsOptions, warn: (msg: string) => v
       }
       if (vmlinux) inputs.vmlinux = vmlinux;
       else if (sysmap) inputs.systemMap = sysmap;
-      else warn(`no System.map-${version} or debug vmlinux found for ${o.installed}: the map will describe modules only (pass --system-map or --vmlinux)`);
+      else {
+        warn(
+          `no System.map-${version} or debug vmlinux found for ${o.installed}: ` +
+            'the map will describe modules only (pass --system-map or --vmlinux)',
+        );
+      }
     }
     modules.push(...findModuleFiles(dir));
     if (o.symvers.length === 0) {
-      const symvers = firstExisting([join(root, 'usr/src', `linux-headers-${version}`, 'Module.symvers'), join(dir, 'build/Module.symvers')]);
+      const symvers = firstExisting([
+        join(root, 'usr/src', `linux-headers-${version}`, 'Module.symvers'),
+        join(dir, 'build/Module.symvers'),
+      ]);
       if (symvers) inputs.symvers.push(symvers);
     }
   }
@@ -110,7 +123,9 @@ export function resolveSymbolsInputs(o: SymbolsOptions, warn: (msg: string) => v
   }
   inputs.modules = [...new Set(modules)];
   if (!inputs.vmlinux && !inputs.systemMap && inputs.modules.length === 0) {
-    throw new UsageProblem('nothing to read: give --build-tree, --installed, --kallsyms, --vmlinux, --system-map or --modules');
+    throw new UsageProblem(
+      'nothing to read: give --build-tree, --installed, --kallsyms, --vmlinux, --system-map or --modules',
+    );
   }
   return inputs;
 }

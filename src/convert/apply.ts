@@ -37,7 +37,13 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
     let s = existing.get(key);
     if (!s) {
       const name = klpRelaSectionName(gate, target.name);
-      s = new Section({ name, type: SHT.RELA, flags: KLP_RELA_FLAGS, addralign: BigInt(elf.layout.wordAlign), entsize: BigInt(elf.layout.relaSize) });
+      s = new Section({
+        name,
+        type: SHT.RELA,
+        flags: KLP_RELA_FLAGS,
+        addralign: BigInt(elf.layout.wordAlign),
+        entsize: BigInt(elf.layout.relaSize),
+      });
       s.link = elf.symtab;
       s.infoSection = target;
       s.relocations = [];
@@ -90,5 +96,9 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
     const goneSymbols = new Set(elf.symbols.filter((sym) => sym.section !== null && gone.has(sym.section)));
     elf.remove({ sections: gone, symbols: goneSymbols });
   }
-  return { klpSections: used, movedRelocations: moved.size - plan.removeRelocations.size, removedSections: [...gone].map((s) => s.name) };
+  return {
+    klpSections: used,
+    movedRelocations: moved.size - plan.removeRelocations.size,
+    removedSections: [...gone].map((s) => s.name),
+  };
 }

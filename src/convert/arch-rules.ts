@@ -48,23 +48,35 @@ const ppc64Rel24: ArchRelocationRule = {
   types: new Set([R_PPC64_REL24]),
   check(target, offset, littleEndian, symbol) {
     const insn = word(target, offset, littleEndian);
-    if (insn === undefined) return { reason: `the R_PPC64_REL24 to '${symbol}' is outside its section`, remedy: 'rebuild the module' };
+    if (insn === undefined) {
+      return { reason: `the R_PPC64_REL24 to '${symbol}' is outside its section`, remedy: 'rebuild the module' };
+    }
     const primaryOpcode = insn >>> 26;
     if (primaryOpcode !== 18) {
       return {
-        reason: `the R_PPC64_REL24 to '${symbol}' is on instruction 0x${insn.toString(16).padStart(8, '0')}, not a b/bl; the loader can only route a b/bl through a stub`,
+        reason:
+          `the R_PPC64_REL24 to '${symbol}' is on instruction 0x${insn.toString(16).padStart(8, '0')}, ` +
+          'not a b/bl; the loader can only route a b/bl through a stub',
         remedy: 'call the function with an ordinary C call',
       };
     }
     if ((insn & 1) === 0) {
       return {
-        reason: `sibling call to '${symbol}' (R_PPC64_REL24 on a 'b' without link): the loader routes it through a stub that sets r2 to the callee's TOC and nothing restores the livepatch's r2 when the callee returns to its caller; the kernel loads such a module, and it crashes on the next TOC access`,
-        remedy: "make it a real call: build the function with -fno-optimize-sibling-calls, or use the callee's result before returning",
+        reason:
+          `sibling call to '${symbol}' (R_PPC64_REL24 on a 'b' without link): ` +
+          "the loader routes it through a stub that sets r2 to the callee's TOC and nothing restores " +
+          "the livepatch's r2 when the callee returns to its caller; " +
+          'the kernel loads such a module, and it crashes on the next TOC access',
+        remedy:
+          'make it a real call: build the function with -fno-optimize-sibling-calls, ' +
+          "or use the callee's result before returning",
       };
     }
     if (word(target, offset + 4, littleEndian) !== PPC_NOP) {
       return {
-        reason: `call to '${symbol}' (R_PPC64_REL24) is not followed by a nop; the kernel needs one to restore r2 after calling through a livepatch stub ("Expected nop after call")`,
+        reason:
+          `call to '${symbol}' (R_PPC64_REL24) is not followed by a nop; ` +
+          'the kernel needs one to restore r2 after calling through a livepatch stub ("Expected nop after call")',
         remedy: 'the call must be a global-entry call: do not make the callee visible as a local function',
       };
     }

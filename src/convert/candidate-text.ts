@@ -3,7 +3,12 @@ import type { MapDefinition, PositionHintInput } from './symbol-source.js';
 
 /** A positions-file entry as the author wrote it, with where. */
 export function describeHint(h: PositionHintInput): string {
-  const parts = [h.object && `object ${h.object}`, h.file && `file ${h.file}`, h.type && `type ${h.type}`, h.position !== undefined && `position ${h.position}`].filter(Boolean);
+  const parts = [
+    h.object && `object ${h.object}`,
+    h.file && `file ${h.file}`,
+    h.type && `type ${h.type}`,
+    h.position !== undefined && `position ${h.position}`,
+  ].filter(Boolean);
   return `${parts.join(', ')} (${h.origin.file}:${h.origin.line})`;
 }
 

@@ -27,7 +27,13 @@ export function symbolsToLookUp(elf: ElfFile): Set<string> {
  * Convert one parsed module. Throws ConversionFailed with every error found
  * (nothing is half-converted: the caller writes nothing).
  */
-export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup, hints: readonly PositionHintInput[], options: PlanOptions): ConversionResult {
+export function convertElf(
+  elf: ElfFile,
+  input: Uint8Array,
+  lookup: SymbolLookup,
+  hints: readonly PositionHintInput[],
+  options: PlanOptions,
+): ConversionResult {
   const diags = new Diagnostics();
   // What we write must pass the kernel's rules; an input that already breaks
   // them (a stray SHF_RELA_LIVEPATCH, an ordinary section named .klp.rela.*,
@@ -48,12 +54,14 @@ export function convertElf(elf: ElfFile, input: Uint8Array, lookup: SymbolLookup
   const plan = planConversion(elf, lookup, hints, options, diags);
   if (diags.errors.length > 0) throw new ConversionFailed(withSuggestions(diags.items, lookup));
 
-  const nothingToDo = plan.converted.length === 0 && plan.removeSections.size === 0 && plan.removeRelocations.size === 0;
+  const nothingToDo =
+    plan.converted.length === 0 && plan.removeSections.size === 0 && plan.removeRelocations.size === 0;
   if (nothingToDo) {
     return { output: input, changed: false, plan, applied: null, diagnostics: diags.items };
   }
   const applied = applyPlan(elf, plan);
-  if (elf.trailer.length > 0 && Buffer.from(elf.trailer.subarray(-SIGNATURE_MAGIC.length)).toString('latin1') === SIGNATURE_MAGIC) {
+  const trailerEnd = Buffer.from(elf.trailer.subarray(-SIGNATURE_MAGIC.length)).toString('latin1');
+  if (elf.trailer.length > 0 && trailerEnd === SIGNATURE_MAGIC) {
     elf.trailer = new Uint8Array(0);
     const what = 'the module signature no longer matches and was removed; sign the converted module again';
     diags.warning('KLP004', { file: elf.fileName }, what);

@@ -89,8 +89,12 @@ export async function autoInputs(release: string, root = process.env.KLP_CONVERT
   const bootMap = join(root || '/', 'boot', `System.map-${release}`);
   const kallsyms = join(root || '/', 'proc/kallsyms');
   const found = await scanKernelDir(build);
-  if (!found.symbols.some((f) => f.endsWith('System.map')) && (await hasRealSystemMap(bootMap))) found.symbols.push(bootMap);
-  const running = root ? (await fs.readFile(join(root, 'proc/sys/kernel/osrelease'), 'utf8').catch(() => '')).trim() : runningRelease();
+  if (!found.symbols.some((f) => f.endsWith('System.map')) && (await hasRealSystemMap(bootMap))) {
+    found.symbols.push(bootMap);
+  }
+  const running = root
+    ? (await fs.readFile(join(root, 'proc/sys/kernel/osrelease'), 'utf8').catch(() => '')).trim()
+    : runningRelease();
   if (running === release && (await kallsymsShowsAddresses(kallsyms))) found.symbols.push(kallsyms);
   return { ...found, release, searched: [build, bootMap, `${kallsyms} (if ${release} is running)`] };
 }

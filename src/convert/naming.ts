@@ -22,7 +22,9 @@ export { kernelModuleName } from '../symbols/module-name.js';
 /** Why `obj` cannot name a livepatch object, or undefined if it can. */
 export function objectNameProblem(obj: string): string | undefined {
   if (obj.length === 0) return 'the object name is empty';
-  if (obj.length > MAX_OBJECT_NAME) return `object name '${obj}' is ${obj.length} bytes; the kernel reads at most ${MAX_OBJECT_NAME}`;
+  if (obj.length > MAX_OBJECT_NAME) {
+    return `object name '${obj}' is ${obj.length} bytes; the kernel reads at most ${MAX_OBJECT_NAME}`;
+  }
   if (obj.includes('.')) return `object name '${obj}' contains '.', which ends the name when the kernel parses it`;
   if (/[\s,]/.test(obj)) return `object name '${obj}' contains a space or ','`;
   return undefined;
@@ -31,7 +33,10 @@ export function objectNameProblem(obj: string): string | undefined {
 /** Why `name` cannot be written into a klp symbol name, or undefined if it can. */
 export function symbolNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'the symbol name is empty';
-  if (name.length > MAX_SYMBOL_NAME) return `symbol name '${name.slice(0, 40)}...' is ${name.length} bytes; the kernel reads at most ${MAX_SYMBOL_NAME}`;
+  if (name.length > MAX_SYMBOL_NAME) {
+    const shown = `${name.slice(0, 40)}...`;
+    return `symbol name '${shown}' is ${name.length} bytes; the kernel reads at most ${MAX_SYMBOL_NAME}`;
+  }
   if (name.includes(',')) return `symbol name '${name}' contains ',', which ends the name when the kernel parses it`;
   return undefined;
 }

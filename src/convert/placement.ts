@@ -34,7 +34,8 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
   const late = c.gate !== 'vmlinux';
   for (const ref of c.references) {
     const target = ref.section.infoSection;
-    if (!target || (target.flags & SHF.ALLOC) === 0n) continue; // the loader ignores relocations of non-allocated sections
+    // The loader ignores relocations of non-allocated sections.
+    if (!target || (target.flags & SHF.ALLOC) === 0n) continue;
     const { name: section } = ref.section;
     const at = { file: elf.fileName, section, relocationOffset: ref.relocation.offset, symbol: c.name };
     if (ref.section.type === SHT.REL) {

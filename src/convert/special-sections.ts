@@ -14,21 +14,83 @@ export interface SpecialSectionRule {
   remedy: string;
 }
 
-const PROCESSED_AT_LOAD = 'the kernel processes this section while loading the livepatch, before a relocation to a module symbol could be written';
+const PROCESSED_AT_LOAD =
+  'the kernel processes this section while loading the livepatch, ' +
+  'before a relocation to a module symbol could be written';
+
+/** Tables of tracing, probing and test hooks that the kernel registers when a module loads. */
+const HOOK_TABLES = [
+  '__tracepoints', '__tracepoints_ptrs', '__tracepoints_strings', '_ftrace_events', '_ftrace_eval_map',
+  '__bpf_raw_tp_map', '__trace_printk_fmt', '__kprobes_text', '_kprobe_blacklist', '__kunit_suites',
+];
+
+/** A rule whose reason is what the kernel does with `sections` at load, then why that is too early. */
+const rule = (sections: RegExp, atLoad: string, remedy: string): [RegExp, SpecialSectionRule] => [
+  sections,
+  { reason: `${atLoad}; ${PROCESSED_AT_LOAD}`, remedy },
+];
 
 const rules: [RegExp, SpecialSectionRule][] = [
-  [/^__jump_table$/, { reason: `static branch entries are registered at load (jump_label_add_module); ${PROCESSED_AT_LOAD}`, remedy: "test the module's key with static_key_enabled() instead of static_branch_*()" }],
-  [/^\.static_call_sites$/, { reason: `static call sites are patched at load (static_call_add_module); ${PROCESSED_AT_LOAD}`, remedy: "call the module's function through a pointer instead of static_call()" }],
-  [/^\.altinstructions$|^\.altinstr_replacement$|^\.alternative$/, { reason: `alternatives are applied at load (apply_alternatives); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of alternative() code' }],
-  [/^\.parainstructions$/, { reason: `paravirt patch sites are applied at load (apply_paravirt); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of paravirt call sites' }],
-  [/^__bug_table$/, { reason: `BUG/WARN entries are registered at load (module_bug_finalize); ${PROCESSED_AT_LOAD}`, remedy: 'avoid WARN()/BUG() sites whose table entry refers to a module symbol' }],
-  [/^__ex_table$/, { reason: `exception tables are sorted at load (module_sort_ex_table); ${PROCESSED_AT_LOAD}`, remedy: 'move the faulting access into a function of the livepatch itself' }],
-  [/^\.orc_unwind(_ip)?$|^\.orc_header$/, { reason: `ORC unwind tables are sorted at load (unwind_module_init); ${PROCESSED_AT_LOAD}`, remedy: 'do not reference module symbols from unwind data' }],
-  [/^\.smp_locks$/, { reason: `lock prefixes are patched at load (alternatives_smp_module_add); ${PROCESSED_AT_LOAD}`, remedy: 'keep references to module symbols out of LOCK_PREFIX sites' }],
-  [/^\.retpoline_sites$|^\.return_sites$|^\.call_sites$|^\.ibt_endbr_seal$|^\.cfi_sites$/, { reason: `call/return thunks are patched at load (apply_retpolines, apply_returns); ${PROCESSED_AT_LOAD}`, remedy: 'rebuild without referencing module symbols from these sites' }],
-  [/^__mcount_loc$|^__patchable_function_entries$/, { reason: `ftrace call sites are recorded at load (ftrace_module_init); ${PROCESSED_AT_LOAD}`, remedy: 'do not reference module symbols from ftrace call-site tables' }],
-  [/^__tracepoints(_ptrs|_strings)?$|^_ftrace_events$|^_ftrace_eval_map$|^__bpf_raw_tp_map$|^__trace_printk_fmt$|^__kprobes_text$|^_kprobe_blacklist$|^__kunit_suites$/, { reason: `this table is registered at load; ${PROCESSED_AT_LOAD}`, remedy: 'do not define tracepoints or similar tables that refer to module symbols in a livepatch' }],
-  [/^__ksymtab|^__kcrctab|^__param$|^__modver$|^\.gnu\.linkonce\.this_module$/, { reason: `module metadata is read at load; ${PROCESSED_AT_LOAD}`, remedy: 'do not export or register module symbols of another module from a livepatch' }],
+  rule(
+    /^__jump_table$/,
+    'static branch entries are registered at load (jump_label_add_module)',
+    "test the module's key with static_key_enabled() instead of static_branch_*()",
+  ),
+  rule(
+    /^\.static_call_sites$/,
+    'static call sites are patched at load (static_call_add_module)',
+    "call the module's function through a pointer instead of static_call()",
+  ),
+  rule(
+    /^\.altinstructions$|^\.altinstr_replacement$|^\.alternative$/,
+    'alternatives are applied at load (apply_alternatives)',
+    'keep references to module symbols out of alternative() code',
+  ),
+  rule(
+    /^\.parainstructions$/,
+    'paravirt patch sites are applied at load (apply_paravirt)',
+    'keep references to module symbols out of paravirt call sites',
+  ),
+  rule(
+    /^__bug_table$/,
+    'BUG/WARN entries are registered at load (module_bug_finalize)',
+    'avoid WARN()/BUG() sites whose table entry refers to a module symbol',
+  ),
+  rule(
+    /^__ex_table$/,
+    'exception tables are sorted at load (module_sort_ex_table)',
+    'move the faulting access into a function of the livepatch itself',
+  ),
+  rule(
+    /^\.orc_unwind(_ip)?$|^\.orc_header$/,
+    'ORC unwind tables are sorted at load (unwind_module_init)',
+    'do not reference module symbols from unwind data',
+  ),
+  rule(
+    /^\.smp_locks$/,
+    'lock prefixes are patched at load (alternatives_smp_module_add)',
+    'keep references to module symbols out of LOCK_PREFIX sites',
+  ),
+  rule(
+    /^\.retpoline_sites$|^\.return_sites$|^\.call_sites$|^\.ibt_endbr_seal$|^\.cfi_sites$/,
+    'call/return thunks are patched at load (apply_retpolines, apply_returns)',
+    'rebuild without referencing module symbols from these sites',
+  ),
+  rule(
+    /^__mcount_loc$|^__patchable_function_entries$/,
+    'ftrace call sites are recorded at load (ftrace_module_init)',
+    'do not reference module symbols from ftrace call-site tables',
+  ),
+  rule(
+    new RegExp(`^(${HOOK_TABLES.join('|')})$`),
+    'this table is registered at load',
+    'do not define tracepoints or similar tables that refer to module symbols in a livepatch',
+  ),
+  rule(
+    /^__ksymtab|^__kcrctab|^__param$|^__modver$|^\.gnu\.linkonce\.this_module$/,
+    'module metadata is read at load',
+    'do not export or register module symbols of another module from a livepatch',
+  ),
 ];
 
 /** The rule that forbids late (module-gated) relocations in `section`, if any. */

@@ -26,7 +26,9 @@ function notesFor(name: string, similar: readonly SimilarName[], lookup: SymbolL
   const notes: string[] = [];
   const clones = similar.filter((s) => s.kind === 'clone').slice(0, MAX_LISTED);
   if (clones.length > 0) {
-    notes.push(`the maps have compiler clones of '${name}' (the compiler specialised or split it and renamed the copy):`);
+    notes.push(
+      `the maps have compiler clones of '${name}' (the compiler specialised or split it and renamed the copy):`,
+    );
     for (const c of clones) for (const line of describeDefinitions(lookup, c.name)) notes.push(`  ${line}`);
     notes.push(
       "warning: a clone's calling convention may differ from the source: .isra may drop or",

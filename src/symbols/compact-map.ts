@@ -82,10 +82,17 @@ class FileTable {
 /** Check the header line; throws unless it is this version's. */
 function checkHeader(head: Buffer, file: string): void {
   const m = /^klp-convert-symbols (\d+)$/.exec(firstLine(head));
-  if (!m) throw new SymbolMapError(file, 1, `not a compact symbol map: the first line must be '${COMPACT_MAGIC} ${COMPACT_VERSION}'`);
+  if (!m) {
+    const want = `${COMPACT_MAGIC} ${COMPACT_VERSION}`;
+    throw new SymbolMapError(file, 1, `not a compact symbol map: the first line must be '${want}'`);
+  }
   const version = Number(m[1]);
   if (version !== COMPACT_VERSION) {
-    throw new SymbolMapError(file, 1, `unsupported compact map version ${version} (this klp-convert reads version ${COMPACT_VERSION})`);
+    throw new SymbolMapError(
+      file,
+      1,
+      `unsupported compact map version ${version} (this klp-convert reads version ${COMPACT_VERSION})`,
+    );
   }
 }
 

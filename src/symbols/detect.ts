@@ -19,19 +19,26 @@ export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
   if (head.startsWith(`${COMPACT_MAGIC} `)) return 'compact';
   const lines = head.split('\n');
   // YAML may open with comments, a directive or a document marker.
-  const firstContent = lines.find((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('%') && l.trim() !== '---');
+  const firstContent = lines.find(
+    (l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('%') && l.trim() !== '---',
+  );
   if (firstContent !== undefined && firstContent.startsWith(`${YAML_MAP_KEY}:`)) return 'yaml';
   // A .yaml file that lacks the key is still meant as a YAML map: let its reader say what is missing.
   if (/\.ya?ml(\.gz)?$/.test(file)) return 'yaml';
   const first = lines[0]!.replace(/\r$/, '');
   if (looksLikeKallsyms(first)) return 'kallsyms';
   if (/^0x[0-9a-fA-F]+\t/.test(first)) {
-    throw new SymbolMapError(file, 1, 'this looks like a Module.symvers file, not a symbol map: pass it as Module.symvers');
+    throw new SymbolMapError(
+      file,
+      1,
+      'this looks like a Module.symvers file, not a symbol map: pass it as Module.symvers',
+    );
   }
   throw new SymbolMapError(
     file,
     1,
-    `unknown symbol map format: expected '${UPSTREAM_HEADER}', '${COMPACT_MAGIC} 1', a YAML map starting with '${YAML_MAP_KEY}: 1', or /proc/kallsyms / System.map lines`,
+    `unknown symbol map format: expected '${UPSTREAM_HEADER}', '${COMPACT_MAGIC} 1', ` +
+      `a YAML map starting with '${YAML_MAP_KEY}: 1', or /proc/kallsyms / System.map lines`,
   );
 }
 

@@ -87,7 +87,10 @@ export function kallsymsDrops(name: string, kind: string): boolean {
   return false;
 }
 
-/** Symbols that a linker script probably defined (section bounds): kallsyms puts them after real symbols at the same address. */
+/**
+ * Symbols that a linker script probably defined (section bounds): kallsyms puts them after real symbols at the
+ * same address.
+ */
 export function looksLinkerProvided(name: string): boolean {
   if (name.length < 8 || !name.startsWith('__')) return false;
   return (

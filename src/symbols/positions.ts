@@ -14,7 +14,15 @@
 import { kernelModuleName } from './module-name.js';
 import { readInput } from './read-input.js';
 import type { PositionHint } from './types.js';
-import { type ParsedYaml, expectInteger, expectString, keyString, loadYamlLibrary, parseYaml, yamlLibrary } from './yaml-support.js';
+import {
+  type ParsedYaml,
+  expectInteger,
+  expectString,
+  keyString,
+  loadYamlLibrary,
+  parseYaml,
+  yamlLibrary,
+} from './yaml-support.js';
 
 const HINT_KEYS = new Set(['object', 'position', 'file', 'type']);
 
@@ -24,7 +32,9 @@ export function parsePositions(text: string, file: string): PositionHint[] {
   const y: ParsedYaml = parseYaml(text, file);
   const root = y.doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return [];
-  if (!isMap(root)) y.fail(root, 'a positions file must map symbol names to an object or to { object, position, file, type }');
+  if (!isMap(root)) {
+    y.fail(root, 'a positions file must map symbol names to an object or to { object, position, file, type }');
+  }
   const hints: PositionHint[] = [];
   for (const pair of root.items) {
     const name = keyString(y, pair, 'a symbol name');
@@ -57,7 +67,9 @@ export function parsePositions(text: string, file: string): PositionHint[] {
         }
       }
     }
-    if (hint.object === undefined && hint.position === undefined && hint.file === undefined && hint.type === undefined) {
+    const givesNothing =
+      hint.object === undefined && hint.position === undefined && hint.file === undefined && hint.type === undefined;
+    if (givesNothing) {
       y.fail(pair, `'${name}' gives no object, position, file or type`);
     }
     hints.push(hint);

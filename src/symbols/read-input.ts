@@ -50,7 +50,8 @@ function tooLarge(file: string, limit: number, cause: unknown): SymbolMapError {
 
 function unreadable(file: string, err: unknown): SymbolMapError {
   // InputFileError's message starts with the path, which SymbolMapError adds itself.
-  const why = err instanceof InputFileError ? err.message.slice(file.length + 2) : `cannot read: ${(err as Error).message}`;
+  const why =
+    err instanceof InputFileError ? err.message.slice(file.length + 2) : `cannot read: ${(err as Error).message}`;
   return new SymbolMapError(file, 0, why, { cause: err });
 }
 

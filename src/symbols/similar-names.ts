@@ -27,7 +27,12 @@ export interface SimilarName {
 
 /** `candidate` is a compiler clone of `name` (name + clone suffixes). */
 export function isCloneOf(candidate: string, name: string): boolean {
-  return candidate.length > name.length + 1 && candidate.startsWith(name) && candidate[name.length] === '.' && CLONE_SUFFIX.test(candidate.slice(name.length));
+  return (
+    candidate.length > name.length + 1 &&
+    candidate.startsWith(name) &&
+    candidate[name.length] === '.' &&
+    CLONE_SUFFIX.test(candidate.slice(name.length))
+  );
 }
 
 /** Levenshtein distance of a and b, or limit + 1 as soon as it must exceed limit. */
@@ -59,12 +64,21 @@ export function closeLimit(name: string): number {
   return name.length < 6 ? 1 : 2;
 }
 
+/** One unknown name, and the similar names found for it so far. */
+interface WantedName {
+  name: string;
+  bytes: Uint8Array;
+  prefix: Uint8Array;
+  limit: number;
+  found: Map<string, SimilarName>;
+}
+
 /**
  * A matcher for the map scanners that matches nothing and records, for each
  * of `unknown`, the map names that are its clones or close to it.
  */
 export class SimilarNameCollector extends NameMatcher {
-  private readonly wanted: { name: string; bytes: Uint8Array; prefix: Uint8Array; limit: number; found: Map<string, SimilarName> }[];
+  private readonly wanted: WantedName[];
   private readonly decoder = new TextDecoder();
 
   constructor(unknown: readonly string[]) {
@@ -105,7 +119,11 @@ export class SimilarNameCollector extends NameMatcher {
   results(): Map<string, SimilarName[]> {
     const out = new Map<string, SimilarName[]>();
     for (const w of this.wanted) {
-      const list = [...w.found.values()].sort((a, b) => (a.kind === b.kind ? a.distance - b.distance || a.name.localeCompare(b.name) : a.kind === 'clone' ? -1 : 1));
+      // Clones first, then the closest names, alphabetically among equals.
+      const list = [...w.found.values()].sort((a, b) => {
+        if (a.kind !== b.kind) return a.kind === 'clone' ? -1 : 1;
+        return a.distance - b.distance || a.name.localeCompare(b.name);
+      });
       out.set(w.name, list);
     }
     return out;

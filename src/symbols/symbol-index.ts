@@ -109,7 +109,12 @@ class LoadedSymbolIndex implements SymbolIndex {
     });
   }
 
-  private findExporter(name: string, nameId: number, scans: ScannedMap[], exports: Map<string, ExportEntry>[]): ExportEntry | undefined {
+  private findExporter(
+    name: string,
+    nameId: number,
+    scans: ScannedMap[],
+    exports: Map<string, ExportEntry>[],
+  ): ExportEntry | undefined {
     for (const table of exports) {
       const e = table.get(name);
       if (e) return e;
@@ -189,7 +194,12 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   /** Facts for a name no matcher can hold (the empty string). */
   private noFacts(): NameFacts {
-    return { hits: this.maps.map(() => new Map()), listed: this.maps.map(() => new Set()), definitions: [], exporter: undefined };
+    return {
+      hits: this.maps.map(() => new Map()),
+      listed: this.maps.map(() => new Set()),
+      definitions: [],
+      exporter: undefined,
+    };
   }
 
   definitions(name: string): readonly SymbolEntry[] {
@@ -240,7 +250,10 @@ class LoadedSymbolIndex implements SymbolIndex {
  * Load symbol maps (any supported format, optionally gzipped) and
  * Module.symvers files. Only `wanted` names are extracted up front.
  */
-export async function loadSymbolIndex(opts: { maps: string[]; symvers: string[] }, wanted: ReadonlySet<string>): Promise<SymbolIndex> {
+export async function loadSymbolIndex(
+  opts: { maps: string[]; symvers: string[] },
+  wanted: ReadonlySet<string>,
+): Promise<SymbolIndex> {
   // Every input is opened and its head read before any is scanned, so that an
   // unreadable file is reported before a format error, maps before Module.symvers.
   const inputs: InputReader[] = [];

@@ -27,7 +27,11 @@ export function upstreamMapReader(head: Buffer, file: string, matcher: NameMatch
   const map: ScannedMap = { file, format: 'upstream', objects: [], loadView: [], hits: [], exports: [] };
   const objectIds = new Map<string, number>();
   if (head.toString('latin1', 0, UPSTREAM_HEADER.length) !== UPSTREAM_HEADER) {
-    throw new SymbolMapError(file, 1, `not an upstream symbol map: the first line must start with '${UPSTREAM_HEADER}'`);
+    throw new SymbolMapError(
+      file,
+      1,
+      `not an upstream symbol map: the first line must start with '${UPSTREAM_HEADER}'`,
+    );
   }
   const size = matcher.size;
   let object = -1;

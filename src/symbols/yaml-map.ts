@@ -23,7 +23,15 @@ import type { Node, Pair } from 'yaml';
 import { type MapHit, type ScannedMap, internObject } from './map-scan.js';
 import { kernelModuleName } from './module-name.js';
 import type { NameMatcher } from './name-matcher.js';
-import { type ParsedYaml, expectBoolean, expectInteger, expectString, keyString, parseYaml, yamlLibrary } from './yaml-support.js';
+import {
+  type ParsedYaml,
+  expectBoolean,
+  expectInteger,
+  expectString,
+  keyString,
+  parseYaml,
+  yamlLibrary,
+} from './yaml-support.js';
 
 export const YAML_MAP_KEY = 'klp-convert-symbol-map';
 export const YAML_MAP_VERSION = 1;
@@ -47,7 +55,12 @@ function readEntry(y: ParsedYaml, object: string, item: unknown): YamlEntry {
     return { object, name: expectString(y, item, 'a symbol entry', node), line: y.lineOf(node), exported: false, node };
   }
   if (!isMap(item)) y.fail(node, "a symbol entry must be a name or a mapping with 'name'");
-  const entry: Partial<YamlEntry> & { exported: boolean } = { object, exported: false, line: y.lineOf(item), node: item };
+  const entry: Partial<YamlEntry> & { exported: boolean } = {
+    object,
+    exported: false,
+    line: y.lineOf(item),
+    node: item,
+  };
   for (const pair of item.items) {
     const key = keyString(y, pair, 'a key');
     if (!ENTRY_KEYS.has(key)) y.fail(pair, `unknown key '${key}' (expected name, position, file, type, exported)`);
@@ -63,7 +76,9 @@ function readEntry(y: ParsedYaml, object: string, item: unknown): YamlEntry {
         break;
       case 'type': {
         const kind = expectString(y, pair.value, "'type'", pair);
-        if (!/^[A-Za-z?]$/.test(kind)) y.fail(pair, `'type' must be one nm letter (T, t, D, d, B, b, R, r, W, V, ...), not '${kind}'`);
+        if (!/^[A-Za-z?]$/.test(kind)) {
+          y.fail(pair, `'type' must be one nm letter (T, t, D, d, B, b, R, r, W, V, ...), not '${kind}'`);
+        }
         entry.kind = kind;
         break;
       }
@@ -81,7 +96,9 @@ export function parseYamlMap(text: string, file: string): YamlEntry[] {
   const { isMap, isScalar, isSeq } = yamlLibrary();
   const y: ParsedYaml = parseYaml(text, file);
   const root = y.doc.contents;
-  if (!isMap(root)) y.fail(root, `a YAML symbol map must be a mapping starting with '${YAML_MAP_KEY}: ${YAML_MAP_VERSION}'`);
+  if (!isMap(root)) {
+    y.fail(root, `a YAML symbol map must be a mapping starting with '${YAML_MAP_KEY}: ${YAML_MAP_VERSION}'`);
+  }
   const version = root.items.find((p) => isScalar(p.key) && p.key.value === YAML_MAP_KEY);
   if (!version) y.fail(root, `missing '${YAML_MAP_KEY}: ${YAML_MAP_VERSION}'`);
   if (!isScalar(version.value) || version.value.value !== YAML_MAP_VERSION) {
@@ -125,7 +142,8 @@ function checkPositions(y: ParsedYaml, entries: YamlEntry[]): void {
     const seen = new Set<number>();
     for (const e of group) {
       if (e.position! > group.length) {
-        y.fail(e.node, `'${e.name}' in '${e.object}': position ${e.position} but only ${group.length} entries of that name`);
+        const only = `only ${group.length} entries of that name`;
+        y.fail(e.node, `'${e.name}' in '${e.object}': position ${e.position} but ${only}`);
       }
       if (seen.has(e.position!)) y.fail(e.node, `'${e.name}' in '${e.object}': position ${e.position} given twice`);
       seen.add(e.position!);
@@ -151,6 +169,9 @@ export function scanYamlMap(bytes: Buffer, file: string, matcher: NameMatcher): 
     if (e.exported) map.exports.push({ object, nameId, line: e.line });
   }
   // Definitions come out in kernel counting order where positions say it.
-  map.hits.sort((a, b) => a.object - b.object || a.nameId - b.nameId || (a.position ?? 0) - (b.position ?? 0) || a.line - b.line);
+  map.hits.sort(
+    (a, b) =>
+      a.object - b.object || a.nameId - b.nameId || (a.position ?? 0) - (b.position ?? 0) || a.line - b.line,
+  );
   return map;
 }

@@ -41,7 +41,13 @@ export const MAX_YAML_BYTES = 16 << 20;
 
 export function parseYaml(text: string, file: string): ParsedYaml {
   if (text.length > MAX_YAML_BYTES) {
-    throw new SymbolMapError(file, 0, `${Math.ceil(text.length / (1 << 20))} MiB of YAML is more than a hand-written file holds (at most ${MAX_YAML_BYTES >> 20} MiB); write large maps in the compact format (klp-convert symbols)`);
+    const mib = Math.ceil(text.length / (1 << 20));
+    throw new SymbolMapError(
+      file,
+      0,
+      `${mib} MiB of YAML is more than a hand-written file holds (at most ${MAX_YAML_BYTES >> 20} MiB); ` +
+        'write large maps in the compact format (klp-convert symbols)',
+    );
   }
   const { LineCounter, parseDocument, isPair } = yamlLibrary();
   const counter = new LineCounter();
@@ -94,7 +100,11 @@ function rejectDuplicateKeys(doc: Document.Parsed, file: string, lineOf: (node: 
 /** The key of a pair as a non-empty string, or a located error. */
 export function keyString(y: ParsedYaml, pair: Pair, what: string): string {
   const { isScalar } = yamlLibrary();
-  if (!isScalar(pair.key) || (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number') || String(pair.key.value) === '') {
+  if (
+    !isScalar(pair.key) ||
+    (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number') ||
+    String(pair.key.value) === ''
+  ) {
     y.fail(pair, `${what} must be a non-empty string`);
   }
   return String(pair.key.value);
@@ -102,7 +112,9 @@ export function keyString(y: ParsedYaml, pair: Pair, what: string): string {
 
 export function expectString(y: ParsedYaml, node: unknown, what: string, at: Node | Pair): string {
   const { isScalar } = yamlLibrary();
-  if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') y.fail((node as Node) ?? at, `${what} must be a non-empty string`);
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') {
+    y.fail((node as Node) ?? at, `${what} must be a non-empty string`);
+  }
   return node.value as string;
 }
 

@@ -53,7 +53,10 @@ async function readText(file: string): Promise<string> {
   }
   const bytes = maybeGunzip(raw, file);
   if (bytes.length > MAX_TEXT_INPUT) {
-    throw new SymbolSourceError(`${file}: ${Math.round(bytes.length / (1 << 20))} MiB is larger than any kallsyms dump or System.map (at most ${MAX_TEXT_INPUT >> 20} MiB)`);
+    const mib = Math.round(bytes.length / (1 << 20));
+    throw new SymbolSourceError(
+      `${file}: ${mib} MiB is larger than any kallsyms dump or System.map (at most ${MAX_TEXT_INPUT >> 20} MiB)`,
+    );
   }
   return bytes.toString('utf8');
 }
@@ -171,7 +174,9 @@ export async function collectObjects<M extends { name: string }>(
   if (inputs.symvers.length > 0) comments.push(exportsComment(inputs.symvers));
   const names = new Set<string>();
   for (const o of [...objects, ...modules]) {
-    if (names.has(o.name)) throw new SymbolSourceError(`object '${o.name}' comes from two inputs; give each object once`);
+    if (names.has(o.name)) {
+      throw new SymbolSourceError(`object '${o.name}' comes from two inputs; give each object once`);
+    }
     names.add(o.name);
   }
   for (const o of objects) markExports(o, symvers.exports.get(o.name));

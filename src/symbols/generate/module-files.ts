@@ -59,7 +59,11 @@ export function findModuleFiles(dir: string): string[] {
  * `fs/ext4/ext4.ko` or `kernel/fs/ext4/ext4.ko`), resolved against `base`
  * and any compression suffix. Listed modules that are missing are reported.
  */
-export function modulesFromOrder(orderFile: string, base: string, text: string): { found: string[]; missing: string[] } {
+export function modulesFromOrder(
+  orderFile: string,
+  base: string,
+  text: string,
+): { found: string[]; missing: string[] } {
   const found: string[] = [];
   const missing: string[] = [];
   for (const raw of text.split('\n')) {

@@ -58,7 +58,11 @@ export function moduleNameFromModinfo(modinfo: readonly string[], fileName: stri
   return moduleNameFromPath(fileName);
 }
 
-export function moduleObject(elf: ElfSymbols, fileName: string, opts: ModuleOptions = DEFAULT_MODULE_OPTIONS): MapObject {
+export function moduleObject(
+  elf: ElfSymbols,
+  fileName: string,
+  opts: ModuleOptions = DEFAULT_MODULE_OPTIONS,
+): MapObject {
   const symbols: MapSymbol[] = [];
   for (const sym of elf.symbols) {
     if (sym.name === '' || (sym.section === null && sym.special === SHN.UNDEF)) continue;

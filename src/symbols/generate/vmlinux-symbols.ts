@@ -24,7 +24,12 @@ function textRangeFilter(cands: Candidate[]): (c: Candidate) => boolean {
   ]
     .map(([s, e]) => [addr(s!), addr(e!), e!] as const)
     .filter((r): r is readonly [bigint, bigint, string] => r[0] !== undefined && r[1] !== undefined);
-  if (ranges.length === 0) throw new SymbolSourceError('without CONFIG_KALLSYMS_ALL vmlinux symbols are limited to _stext.._etext, but this vmlinux has no _stext/_etext');
+  if (ranges.length === 0) {
+    throw new SymbolSourceError(
+      'without CONFIG_KALLSYMS_ALL vmlinux symbols are limited to _stext.._etext, ' +
+        'but this vmlinux has no _stext/_etext',
+    );
+  }
   return (c) =>
     ranges.some(([s, e, endName]) => c.address >= s && c.address <= e && !(c.address === e && c.name !== endName));
 }
@@ -33,13 +38,19 @@ function toObject(cands: Candidate[], kallsymsAll: boolean): MapObject {
   let kept = cands.filter((c) => !kallsymsDrops(c.name, c.kind));
   if (!kallsymsAll) kept = kept.filter(textRangeFilter(kept));
   kept.sort((a, b) => compareKallsymsOrder(a, b, a.seq - b.seq));
-  const symbols = kept.map((c): MapSymbol => (c.file === undefined ? { name: c.name, kind: c.kind } : { name: c.name, kind: c.kind, file: c.file }));
+  const symbols = kept.map((c): MapSymbol => {
+    const symbol: MapSymbol = { name: c.name, kind: c.kind };
+    if (c.file !== undefined) symbol.file = c.file;
+    return symbol;
+  });
   return { name: 'vmlinux', symbols, loadView: false };
 }
 
 export function vmlinuxFromElf(elf: ElfSymbols, fileName: string, kallsymsAll = true): MapObject {
   if (!elf.hasSymtab || elf.symbols.length === 0) {
-    throw new SymbolSourceError(`${fileName}: no symbol table (a stripped vmlinux); use the unstripped/debug vmlinux or its System.map`);
+    throw new SymbolSourceError(
+      `${fileName}: no symbol table (a stripped vmlinux); use the unstripped/debug vmlinux or its System.map`,
+    );
   }
   const cands: Candidate[] = elf.symbols.map((s, seq) => {
     const c: Candidate = { name: s.name, kind: s.kind, address: s.value, seq };
@@ -55,7 +66,9 @@ export function vmlinuxFromElf(elf: ElfSymbols, fileName: string, kallsymsAll = 
 /** vmlinux from System.map text (`<hex> <letter> <name>` lines). */
 export function vmlinuxFromSystemMap(text: string, fileName: string, kallsymsAll = true): MapObject {
   if (isPlaceholderSystemMapText(text)) {
-    throw new SymbolSourceError(`${fileName}: this is a placeholder System.map (${text.trim()}); install the -dbg package or pass --vmlinux`);
+    throw new SymbolSourceError(
+      `${fileName}: this is a placeholder System.map (${text.trim()}); install the -dbg package or pass --vmlinux`,
+    );
   }
   const cands: Candidate[] = [];
   const lines = text.split('\n');
@@ -63,7 +76,9 @@ export function vmlinuxFromSystemMap(text: string, fileName: string, kallsymsAll
     const line = lines[i]!.replace(/\r$/, '');
     if (line === '') continue;
     const m = /^([0-9a-fA-F]+) (\S) (\S+)$/.exec(line);
-    if (!m) throw new SymbolMapError(fileName, i + 1, "expected '<hex address> <type letter> <name>' (a System.map line)");
+    if (!m) {
+      throw new SymbolMapError(fileName, i + 1, "expected '<hex address> <type letter> <name>' (a System.map line)");
+    }
     cands.push({ name: m[3]!, kind: m[2]!, address: BigInt(`0x${m[1]}`), seq: i });
   }
   return toObject(cands, kallsymsAll);

@@ -11,7 +11,9 @@ import type { MapObject, SymbolMapModel } from './model.js';
 export type OutputFormat = 'compact' | 'upstream';
 
 export function assertWritable(name: string, what: string): void {
-  if (name === '' || name.includes('\n') || name.includes('\r')) throw new SymbolSourceError(`cannot write ${what} ${JSON.stringify(name)}: names must be non-empty single lines`);
+  if (name === '' || name.includes('\n') || name.includes('\r')) {
+    throw new SymbolSourceError(`cannot write ${what} ${JSON.stringify(name)}: names must be non-empty single lines`);
+  }
 }
 
 /** The compact format's first lines: magic and version, then the provenance comments. */
