@@ -102,7 +102,8 @@ export class ByteWriter {
 /** Narrow a 64-bit file value to a JS number, or fail with the field's name. */
 export function toSafeNumber(v: bigint, what: string, fileName: string, offset?: number): number {
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new ElfFormatError(fileName, `${what} 0x${v.toString(16)} is too large`, offset === undefined ? {} : { offset });
+    const where = offset === undefined ? {} : { offset };
+    throw new ElfFormatError(fileName, `${what} 0x${v.toString(16)} is too large`, where);
   }
   return Number(v);
 }

@@ -57,8 +57,12 @@ export interface ClassLayout {
   wordSize: 4 | 8;
 }
 
-export const LAYOUT32: ClassLayout = { is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4, wordSize: 4 };
-export const LAYOUT64: ClassLayout = { is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8, wordSize: 8 };
+export const LAYOUT32: ClassLayout = {
+  is64: false, ehdrSize: 52, shdrSize: 40, symSize: 16, relSize: 8, relaSize: 12, wordAlign: 4, wordSize: 4,
+};
+export const LAYOUT64: ClassLayout = {
+  is64: true, ehdrSize: 64, shdrSize: 64, symSize: 24, relSize: 16, relaSize: 24, wordAlign: 8, wordSize: 8,
+};
 
 /** e_ident indices (gABI): the class and data encoding bytes, and the size of e_ident. */
 export const EI_CLASS = 4;
@@ -160,17 +164,25 @@ export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr
 
 export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
   if (l.is64) {
-    return { name: r.u32(at), info: r.u8(at + 4), other: r.u8(at + 5), shndx: r.u16(at + 6), value: r.u64(at + 8), size: r.u64(at + 16) };
+    return {
+      name: r.u32(at), info: r.u8(at + 4), other: r.u8(at + 5), shndx: r.u16(at + 6),
+      value: r.u64(at + 8), size: r.u64(at + 16),
+    };
   }
-  return { name: r.u32(at), value: BigInt(r.u32(at + 4)), size: BigInt(r.u32(at + 8)), info: r.u8(at + 12), other: r.u8(at + 13), shndx: r.u16(at + 14) };
+  return {
+    name: r.u32(at), value: BigInt(r.u32(at + 4)), size: BigInt(r.u32(at + 8)),
+    info: r.u8(at + 12), other: r.u8(at + 13), shndx: r.u16(at + 14),
+  };
 }
 
 export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym): void {
   wr.u32(at, s.name);
   if (l.is64) {
-    wr.u8(at + 4, s.info); wr.u8(at + 5, s.other); wr.u16(at + 6, s.shndx); wr.u64(at + 8, s.value); wr.u64(at + 16, s.size);
+    wr.u8(at + 4, s.info); wr.u8(at + 5, s.other); wr.u16(at + 6, s.shndx);
+    wr.u64(at + 8, s.value); wr.u64(at + 16, s.size);
   } else {
-    wr.word(at + 4, s.value, false); wr.word(at + 8, s.size, false); wr.u8(at + 12, s.info); wr.u8(at + 13, s.other); wr.u16(at + 14, s.shndx);
+    wr.word(at + 4, s.value, false); wr.word(at + 8, s.size, false);
+    wr.u8(at + 12, s.info); wr.u8(at + 13, s.other); wr.u16(at + 14, s.shndx);
   }
 }
 

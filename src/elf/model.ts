@@ -45,7 +45,10 @@ export class Section {
   infoSymbol: ElfSymbol | null = null;
   /** sh_info as a plain number, for types where it is neither (the writer computes SYMTAB's). */
   infoValue = 0;
-  /** File contents (empty for NOBITS). Re-encoded by the writer for SYMTAB, REL(A), GROUP, SYMTAB_SHNDX and string tables. */
+  /**
+   * File contents (empty for NOBITS). Re-encoded by the writer for SYMTAB, REL(A), GROUP, SYMTAB_SHNDX
+   * and string tables.
+   */
   data: Uint8Array;
   /** sh_size of a NOBITS section, which has no file contents. */
   nobitsSize = 0n;
@@ -56,7 +59,9 @@ export class Section {
   groupMembers: Section[] | null = null;
   orig: OriginalPlacement | null = null;
 
-  constructor(init: { name: string; type: number; flags?: bigint; addralign?: bigint; entsize?: bigint; data?: Uint8Array }) {
+  constructor(init: {
+    name: string; type: number; flags?: bigint; addralign?: bigint; entsize?: bigint; data?: Uint8Array;
+  }) {
     this.name = init.name;
     this.type = init.type;
     this.flags = init.flags ?? 0n;
@@ -92,7 +97,10 @@ export class ElfSymbol {
   origName: string | null = null;
   origNameOffset = 0;
 
-  constructor(init: { name: string; value?: bigint; size?: bigint; bind: number; type: number; other?: number; section?: Section | null; special?: number }) {
+  constructor(init: {
+    name: string; value?: bigint; size?: bigint; bind: number; type: number; other?: number;
+    section?: Section | null; special?: number;
+  }) {
     this.name = init.name;
     this.value = init.value ?? 0n;
     this.size = init.size ?? 0n;
@@ -165,7 +173,9 @@ export class ElfFile {
     this.original = init.original;
     this.extent = init.extent;
     this.trailer = init.original.subarray(init.extent);
-    this.originalRanges = init.sections.filter((s) => s.orig && s.orig.size > 0).map((s) => ({ offset: s.orig!.offset, size: s.orig!.size }));
+    this.originalRanges = init.sections
+      .filter((s) => s.orig && s.orig.size > 0)
+      .map((s) => ({ offset: s.orig!.offset, size: s.orig!.size }));
     this.renumber();
   }
 
@@ -214,14 +224,22 @@ export class ElfFile {
    * nothing is removed. References from removed items to each other are fine,
    * so a section, its relocation section and its symbols go in one call.
    */
-  remove(what: { sections?: ReadonlySet<Section>; symbols?: ReadonlySet<ElfSymbol> }): { sections: Section[]; symbols: ElfSymbol[] } {
+  remove(what: { sections?: ReadonlySet<Section>; symbols?: ReadonlySet<ElfSymbol> }): {
+    sections: Section[];
+    symbols: ElfSymbol[];
+  } {
     const secs = what.sections ?? new Set<Section>();
     const syms = what.symbols ?? new Set<ElfSymbol>();
-    if (this.sections[0] && secs.has(this.sections[0])) throw new ElfModelError(`${this.fileName}: cannot remove the null section`);
-    if (this.symbols[0] && syms.has(this.symbols[0])) throw new ElfModelError(`${this.fileName}: cannot remove the null symbol`);
-    if (this.symtab && secs.has(this.symtab)) throw new ElfModelError(`${this.fileName}: cannot remove the symbol table '${this.symtab.name}'`);
-    if (this.shstrtab && secs.has(this.shstrtab)) throw new ElfModelError(`${this.fileName}: cannot remove the section name table '${this.shstrtab.name}'`);
-    const dangling = findDanglingReference(this, { section: (s) => secs.has(s), symbol: (s) => syms.has(s), word: 'removed' });
+    const refuse = (item: string): never => {
+      throw new ElfModelError(`${this.fileName}: cannot remove the ${item}`);
+    };
+    if (this.sections[0] && secs.has(this.sections[0])) refuse('null section');
+    if (this.symbols[0] && syms.has(this.symbols[0])) refuse('null symbol');
+    if (this.symtab && secs.has(this.symtab)) refuse(`symbol table '${this.symtab.name}'`);
+    if (this.shstrtab && secs.has(this.shstrtab)) refuse(`section name table '${this.shstrtab.name}'`);
+    const dangling = findDanglingReference(this, {
+      section: (s) => secs.has(s), symbol: (s) => syms.has(s), word: 'removed',
+    });
     if (dangling) throw new ElfModelError(`${this.fileName}: ${dangling}`);
     const keptSections = this.sections.filter((s) => !secs.has(s));
     const keptSymbols = this.symbols.filter((s) => !syms.has(s));

@@ -1,9 +1,11 @@
 import { ByteReader, readCString, toSafeNumber } from './bytes.js';
-import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName } from './constants.js';
+import {
+  ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName,
+} from './constants.js';
 import { ElfFormatError } from './errors.js';
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
-  headerFieldOffset, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, splitSymInfo,
+  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, splitSymInfo,
 } from './layout.js';
 import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
 
@@ -65,10 +67,15 @@ class Parser {
     });
   }
 
+  /** Fail about a field of the ELF header, pointing at that field. */
+  private failHeader(reason: string, field: HeaderField): never {
+    this.fail(reason, undefined, headerFieldOffset(this.l, field));
+  }
+
   parse(): ElfFile {
     const { r, l } = this;
     const header = readHeader(r, l);
-    if (header.ehsize !== l.ehdrSize) this.fail(`e_ehsize is ${header.ehsize}, expected ${l.ehdrSize}`, undefined, headerFieldOffset(l, 'ehsize'));
+    if (header.ehsize !== l.ehdrSize) this.failHeader(`e_ehsize is ${header.ehsize}, expected ${l.ehdrSize}`, 'ehsize');
     let extent = l.ehdrSize;
     if (header.phnum > 0 && header.phoff !== 0n) {
       const phoff = toSafeNumber(header.phoff, 'e_phoff', this.file, headerFieldOffset(l, 'phoff'));
@@ -83,24 +90,30 @@ class Parser {
     let shstrndx = header.shstrndx;
     if (shoff !== 0) {
       if (header.shentsize !== l.shdrSize) {
-        this.fail(`e_shentsize is ${header.shentsize}, expected ${l.shdrSize}`, undefined, headerFieldOffset(l, 'shentsize'));
+        this.failHeader(`e_shentsize is ${header.shentsize}, expected ${l.shdrSize}`, 'shentsize');
       }
       r.need(shoff, l.shdrSize, 'section header table');
       const first = readShdr(r, l, shoff);
       if (shnum === 0) shnum = toSafeNumber(first.size, 'section count in section 0', this.file, shoff);
       if (shstrndx === SHN.XINDEX) shstrndx = first.link;
-      if (shnum === 0) this.fail('e_shoff is set but the file has no sections (e_shnum and section 0 sh_size are 0)', undefined, headerFieldOffset(l, 'shnum'));
+      if (shnum === 0) {
+        this.failHeader('e_shoff is set but the file has no sections (e_shnum and section 0 sh_size are 0)', 'shnum');
+      }
       r.need(shoff, shnum * l.shdrSize, `section header table of ${shnum} entries`);
       extent = Math.max(extent, shoff + shnum * l.shdrSize);
     } else {
-      if (shnum !== 0 || shstrndx !== 0) this.fail(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, undefined, headerFieldOffset(l, 'shoff'));
+      if (shnum !== 0 || shstrndx !== 0) {
+        this.failHeader(`e_shoff is 0 but e_shnum is ${shnum} and e_shstrndx ${shstrndx}`, 'shoff');
+      }
       shnum = 0;
     }
     for (let i = 0; i < shnum; i++) this.raw.push(readShdr(r, l, this.shdrOffset(i)));
 
     // Section names first, so every later error can name its section.
     if (shnum > 0) {
-      if (shstrndx === SHN.UNDEF || shstrndx >= shnum) this.fail(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, undefined, headerFieldOffset(l, 'shstrndx'));
+      if (shstrndx === SHN.UNDEF || shstrndx >= shnum) {
+        this.failHeader(`e_shstrndx ${shstrndx} is not a section index (${shnum} sections)`, 'shstrndx');
+      }
       const strRaw = this.raw[shstrndx]!;
       if (strRaw.type !== SHT.STRTAB) {
         const type = sectionTypeName(strRaw.type);
@@ -121,11 +134,12 @@ class Parser {
 
     for (let i = 0; i < shnum; i++) {
       const h = this.raw[i]!;
-      const s = new Section({ name: this.names[i]!, type: h.type, flags: h.flags, addralign: h.addralign, entsize: h.entsize });
+      const name = this.names[i]!;
+      const s = new Section({ name, type: h.type, flags: h.flags, addralign: h.addralign, entsize: h.entsize });
       s.addr = h.addr;
       const offset = this.safe(h.offset, 'sh_offset', i);
       const size = this.safe(h.size, 'sh_size', i);
-      s.orig = { index: i, offset, size: h.type === SHT.NOBITS || i === 0 ? 0 : size, nameOffset: h.name, name: this.names[i]! };
+      s.orig = { index: i, offset, size: h.type === SHT.NOBITS || i === 0 ? 0 : size, nameOffset: h.name, name };
       if (i === 0) {
         // The null section carries the count/strndx escapes; keep its raw fields.
         s.linkValue = h.link;
@@ -162,7 +176,9 @@ class Parser {
 
   /** A 64-bit header field of section i as a number, or an error naming the section. */
   private safe(v: bigint, field: string, i: number): number {
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${field} 0x${v.toString(16)} is too large`, i, this.shdrOffset(i));
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.fail(`${field} 0x${v.toString(16)} is too large`, i, this.shdrOffset(i));
+    }
     return Number(v);
   }
 
@@ -171,7 +187,8 @@ class Parser {
     const offset = this.safe(h.offset, 'sh_offset', i);
     const size = this.safe(h.size, 'sh_size', i);
     if (offset + size > this.r.length) {
-      this.fail(`contents (0x${size.toString(16)} bytes) extend past the end of the file (0x${this.r.length.toString(16)} bytes)`, i, offset);
+      const fileSize = `0x${this.r.length.toString(16)} bytes`;
+      this.fail(`contents (0x${size.toString(16)} bytes) extend past the end of the file (${fileSize})`, i, offset);
     }
     return this.r.bytes.subarray(offset, offset + size);
   }
@@ -181,11 +198,18 @@ class Parser {
    * section header table: an edit of one would silently change another.
    */
   private checkOverlaps(shoff: number, shnum: number): void {
-    const ranges: { start: number; end: number; what: string; index?: number }[] = [{ start: 0, end: this.l.ehdrSize, what: 'the ELF header' }];
-    if (shnum > 0) ranges.push({ start: shoff, end: shoff + shnum * this.l.shdrSize, what: 'the section header table' });
+    const ranges: { start: number; end: number; what: string; index?: number }[] = [
+      { start: 0, end: this.l.ehdrSize, what: 'the ELF header' },
+    ];
+    if (shnum > 0) {
+      ranges.push({ start: shoff, end: shoff + shnum * this.l.shdrSize, what: 'the section header table' });
+    }
     for (let i = 1; i < shnum; i++) {
       const s = this.sections[i]!;
-      if (s.type !== SHT.NOBITS && s.orig!.size > 0) ranges.push({ start: s.orig!.offset, end: s.orig!.offset + s.orig!.size, what: `section '${s.name}'`, index: i });
+      const { offset, size } = s.orig!;
+      if (s.type !== SHT.NOBITS && size > 0) {
+        ranges.push({ start: offset, end: offset + size, what: `section '${s.name}'`, index: i });
+      }
     }
     ranges.sort((a, b) => a.start - b.start || a.end - b.end);
     for (let k = 1; k < ranges.length; k++) {
@@ -200,7 +224,10 @@ class Parser {
 
   private sectionRef(value: number, from: number, field: string): Section | null {
     if (value === 0) return null;
-    if (value >= this.sections.length) this.fail(`${field} ${value} is not a section index (${this.sections.length} sections)`, from, this.shdrOffset(from));
+    if (value >= this.sections.length) {
+      const reason = `${field} ${value} is not a section index (${this.sections.length} sections)`;
+      this.fail(reason, from, this.shdrOffset(from));
+    }
     return this.sections[value]!;
   }
 
@@ -213,7 +240,8 @@ class Parser {
     for (let i = 1; i < this.sections.length; i++) {
       const s = this.sections[i]!;
       const h = this.raw[i]!;
-      if (LINK_IS_SECTION.has(h.type) || (h.flags & SHF.LINK_ORDER) !== 0n) s.link = this.sectionRef(h.link, i, 'sh_link');
+      const linkIsSection = LINK_IS_SECTION.has(h.type) || (h.flags & SHF.LINK_ORDER) !== 0n;
+      if (linkIsSection) s.link = this.sectionRef(h.link, i, 'sh_link');
       else s.linkValue = h.link;
     }
   }
@@ -222,7 +250,10 @@ class Parser {
     let found: Section | undefined;
     for (const s of this.sections) {
       if (s.type !== SHT.SYMTAB) continue;
-      if (found) this.fail(`a second symbol table (the first is '${found.name}'); only one SHT_SYMTAB is supported`, s.orig!.index, s.orig!.offset);
+      if (found) {
+        const reason = `a second symbol table (the first is '${found.name}'); only one SHT_SYMTAB is supported`;
+        this.fail(reason, s.orig!.index, s.orig!.offset);
+      }
       found = s;
     }
     return found;
@@ -230,8 +261,13 @@ class Parser {
 
   private checkTable(s: Section, entsize: number, what: string): number {
     const i = s.orig!.index;
-    if (s.entsize !== BigInt(entsize)) this.fail(`${what} has sh_entsize ${s.entsize}, expected ${entsize}`, i, this.shdrOffset(i));
-    if (s.data.length % entsize !== 0) this.fail(`${what} size 0x${s.data.length.toString(16)} is not a multiple of its entry size ${entsize}`, i, s.orig!.offset);
+    if (s.entsize !== BigInt(entsize)) {
+      this.fail(`${what} has sh_entsize ${s.entsize}, expected ${entsize}`, i, this.shdrOffset(i));
+    }
+    if (s.data.length % entsize !== 0) {
+      const reason = `${what} size 0x${s.data.length.toString(16)} is not a multiple of its entry size ${entsize}`;
+      this.fail(reason, i, s.orig!.offset);
+    }
     return s.data.length / entsize;
   }
 
@@ -240,7 +276,9 @@ class Parser {
     const si = symtab.orig!.index;
     const count = this.checkTable(symtab, l.symSize, 'symbol table');
     const strtab = symtab.link;
-    if (!strtab || strtab.type !== SHT.STRTAB) this.fail(`sh_link of the symbol table does not name a string table`, si, this.shdrOffset(si));
+    if (!strtab || strtab.type !== SHT.STRTAB) {
+      this.fail(`sh_link of the symbol table does not name a string table`, si, this.shdrOffset(si));
+    }
     // Extended section indices, if any symbol needs them.
     let xindex: Section | undefined;
     for (const s of this.sections) if (s.type === SHT.SYMTAB_SHNDX && s.link === symtab) xindex = s;
@@ -255,7 +293,9 @@ class Parser {
       const at = base + k * l.symSize;
       const raw = readSym(r, l, at);
       const name = raw.name === 0 ? '' : readCString(strtab.data, raw.name);
-      if (name === undefined) this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);
+      if (name === undefined) {
+        this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);
+      }
       let section: Section | null = null;
       let special = 0;
       let shndx = raw.shndx;
@@ -265,7 +305,9 @@ class Parser {
       const extAt = xindex ? xindex.orig!.offset + k * SECTION_WORD_SIZE : 0;
       const ext = xindex ? r.u32(extAt) : 0;
       if (shndx === SHN.XINDEX) {
-        if (!xindex) this.fail(`symbol ${k} '${name}' uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, si, at);
+        if (!xindex) {
+          this.fail(`symbol ${k} '${name}' uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, si, at);
+        }
         if (ext < SHN.LORESERVE || ext >= this.sections.length) {
           const range = `SHN_LORESERVE..${this.sections.length - 1}`;
           const reason = `symbol ${k} '${name}': extended section index ${ext} is out of range (${range})`;
@@ -277,7 +319,9 @@ class Parser {
         const reason = `entry ${k} is ${ext}, but symbol '${name}' does not use SHN_XINDEX; it must be 0`;
         this.fail(reason, xindex!.orig!.index, extAt);
       } else if (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE) {
-        if (shndx >= this.sections.length) this.fail(`symbol ${k} '${name}': st_shndx ${shndx} is not a section index`, si, at);
+        if (shndx >= this.sections.length) {
+          this.fail(`symbol ${k} '${name}': st_shndx ${shndx} is not a section index`, si, at);
+        }
         section = this.sections[shndx]!;
       } else {
         special = shndx;
@@ -297,11 +341,14 @@ class Parser {
       const bind = symbols[k]!.bind;
       if (bind !== STB.LOCAL && firstNonLocal === count) firstNonLocal = k;
       else if (bind === STB.LOCAL && firstNonLocal < k) {
-        this.fail(`symbol ${k} '${symbols[k]!.name}' is local but follows non-local symbol ${firstNonLocal}; locals must come first`, si, base + k * l.symSize);
+        const reason = `symbol ${k} '${symbols[k]!.name}' is local but follows non-local symbol ${firstNonLocal}`
+          + '; locals must come first';
+        this.fail(reason, si, base + k * l.symSize);
       }
     }
     if (count > 0 && this.raw[si]!.info !== firstNonLocal) {
-      this.fail(`sh_info is ${this.raw[si]!.info}, but the first non-local symbol is ${firstNonLocal}`, si, this.shdrOffset(si));
+      const reason = `sh_info is ${this.raw[si]!.info}, but the first non-local symbol is ${firstNonLocal}`;
+      this.fail(reason, si, this.shdrOffset(si));
     }
     return symbols;
   }
@@ -338,7 +385,10 @@ class Parser {
     for (let k = 0; k < count; k++) {
       const at = base + k * entsize;
       const { offset, sym, type, addend } = readRel(r, l, at, isRela);
-      if (sym >= symbols.length) this.fail(`relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`, s.orig!.index, at);
+      if (sym >= symbols.length) {
+        const reason = `relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`;
+        this.fail(reason, s.orig!.index, at);
+      }
       relocs[k] = { offset, type, symbol: symbols[sym]!, addend };
     }
     s.relocations = relocs;
@@ -346,7 +396,10 @@ class Parser {
 
   private readGroup(s: Section, h: RawShdr, symbols: ElfSymbol[]): void {
     const i = s.orig!.index;
-    if (h.info >= symbols.length) this.fail(`group signature symbol index ${h.info} is out of range (${symbols.length} symbols)`, i, this.shdrOffset(i));
+    if (h.info >= symbols.length) {
+      const reason = `group signature symbol index ${h.info} is out of range (${symbols.length} symbols)`;
+      this.fail(reason, i, this.shdrOffset(i));
+    }
     s.infoSymbol = symbols[h.info] ?? null;
     const word = SECTION_WORD_SIZE;
     if (s.data.length < word || s.data.length % word !== 0) {

@@ -20,7 +20,13 @@ export interface Converted {
 let counter = 0;
 
 /** Build a fixture, convert it in memory, write the result to a scratch file for readelf. */
-export async function convertFixture(name: string, arch: Arch, lookup: SymbolLookup, hints: PositionHintInput[] = [], opts: PlanOptions = {}): Promise<Converted> {
+export async function convertFixture(
+  name: string,
+  arch: Arch,
+  lookup: SymbolLookup,
+  hints: PositionHintInput[] = [],
+  opts: PlanOptions = {},
+): Promise<Converted> {
   const input = await buildFixture(name, arch);
   const inputBytes = readFileSync(input);
   const result = convertElf(parseElf(inputBytes, input), inputBytes, lookup, hints, opts);
@@ -30,9 +36,10 @@ export async function convertFixture(name: string, arch: Arch, lookup: SymbolLoo
 }
 
 /** Convert and expect failure; returns the diagnostics. */
-export async function failingConversion(name: string, arch: Arch, lookup: SymbolLookup, hints: PositionHintInput[] = [], opts: PlanOptions = {}): Promise<Diagnostic[]> {
+export async function failingConversion(...args: Parameters<typeof convertFixture>): Promise<Diagnostic[]> {
+  const [name, arch] = args;
   try {
-    await convertFixture(name, arch, lookup, hints, opts);
+    await convertFixture(...args);
   } catch (e) {
     if (e instanceof ConversionFailed) return e.diagnostics;
     throw e;
