@@ -72,8 +72,10 @@ sample: npm-deps build
 	KERNELS=x86_64-6.1 bash test/e2e/setup.sh
 	bash test/e2e/make-sample.sh
 
+# Types and lint (ESLint: layering of src/, 120 columns); the test suite runs the same lint.
 check: build
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+	$(NODE_BIN)/eslint src test scripts bin '*.js'
 
 clean:
 	rm -rf dist build
