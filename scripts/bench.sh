@@ -41,7 +41,15 @@ need gcc gcc
 need dpkg-deb dpkg
 [ -x /usr/bin/time ] || need /usr/bin/time time
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npx tsc -p tsconfig.json
+# The whole build (tsc, man page, bundle with code cache), in that order: a tsc run after the bundle
+# would make the launcher fall back to the unbundled modules and measure those instead.
+npm run build >/dev/null
+node -e '
+  const { statSync } = require("fs");
+  if (statSync("dist/klp-convert.cjs").mtimeMs < statSync("dist/cli/main.js").mtimeMs) {
+    console.error("bench: the CLI bundle is older than dist/cli/main.js; the launcher would not use it");
+    process.exit(1);
+  }'
 
 rm -rf "$out"
 mkdir -p "$out" "$cache/debs" "$cache/extract"
