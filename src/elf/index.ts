@@ -12,4 +12,6 @@ export { finalizeLayout } from './finalize.js';
 export { emitLayout, ElfWriterBug } from './emit.js';
 export { StringTableBuilder } from './strtab.js';
 export { relocationTypeName } from './reloc-names.js';
-export { LAYOUT32, LAYOUT64, type ClassLayout } from './layout.js';
+export {
+  LAYOUT32, LAYOUT64, type ClassLayout, EI_CLASS, EI_DATA, SHDR_FIELD, SYM_FIELD, headerFieldOffset,
+} from './layout.js';

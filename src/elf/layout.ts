@@ -134,56 +134,61 @@ export function writeHeader(wr: ByteWriter, l: ClassLayout, h: RawHeader): void 
   wr.u16(at('shstrndx'), h.shstrndx);
 }
 
+/** Where each section header field is, per class (gABI): one table for the reader, the writer and fast paths. */
+export const SHDR_FIELD = {
+  32: { name: 0, type: 4, flags: 8, addr: 12, offset: 16, size: 20, link: 24, info: 28, addralign: 32, entsize: 36 },
+  64: { name: 0, type: 4, flags: 8, addr: 16, offset: 24, size: 32, link: 40, info: 44, addralign: 48, entsize: 56 },
+} as const;
+
+/** Where each symbol table entry field is, per class: ELF64 moves st_info/st_other/st_shndx before st_value. */
+export const SYM_FIELD = {
+  32: { name: 0, value: 4, size: 8, info: 12, other: 13, shndx: 14 },
+  64: { name: 0, info: 4, other: 5, shndx: 6, value: 8, size: 16 },
+} as const;
+
+const classOf = (l: ClassLayout): 32 | 64 => (l.is64 ? 64 : 32);
+
 export function readShdr(r: ByteReader, l: ClassLayout, at: number): RawShdr {
-  if (l.is64) {
-    return {
-      name: r.u32(at), type: r.u32(at + 4), flags: r.u64(at + 8), addr: r.u64(at + 16),
-      offset: r.u64(at + 24), size: r.u64(at + 32), link: r.u32(at + 40), info: r.u32(at + 44),
-      addralign: r.u64(at + 48), entsize: r.u64(at + 56),
-    };
-  }
+  const f = SHDR_FIELD[classOf(l)];
+  const word = (field: keyof typeof f): bigint => (l.is64 ? r.u64(at + f[field]) : BigInt(r.u32(at + f[field])));
   return {
-    name: r.u32(at), type: r.u32(at + 4), flags: BigInt(r.u32(at + 8)), addr: BigInt(r.u32(at + 12)),
-    offset: BigInt(r.u32(at + 16)), size: BigInt(r.u32(at + 20)), link: r.u32(at + 24), info: r.u32(at + 28),
-    addralign: BigInt(r.u32(at + 32)), entsize: BigInt(r.u32(at + 36)),
+    name: r.u32(at + f.name), type: r.u32(at + f.type), flags: word('flags'), addr: word('addr'),
+    offset: word('offset'), size: word('size'), link: r.u32(at + f.link), info: r.u32(at + f.info),
+    addralign: word('addralign'), entsize: word('entsize'),
   };
 }
 
 export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr): void {
-  wr.u32(at, s.name);
-  wr.u32(at + 4, s.type);
-  if (l.is64) {
-    wr.u64(at + 8, s.flags); wr.u64(at + 16, s.addr); wr.u64(at + 24, s.offset); wr.u64(at + 32, s.size);
-    wr.u32(at + 40, s.link); wr.u32(at + 44, s.info); wr.u64(at + 48, s.addralign); wr.u64(at + 56, s.entsize);
-  } else {
-    wr.word(at + 8, s.flags, false); wr.word(at + 12, s.addr, false); wr.word(at + 16, s.offset, false);
-    wr.word(at + 20, s.size, false); wr.u32(at + 24, s.link); wr.u32(at + 28, s.info);
-    wr.word(at + 32, s.addralign, false); wr.word(at + 36, s.entsize, false);
-  }
+  const f = SHDR_FIELD[classOf(l)];
+  wr.u32(at + f.name, s.name);
+  wr.u32(at + f.type, s.type);
+  wr.word(at + f.flags, s.flags, l.is64);
+  wr.word(at + f.addr, s.addr, l.is64);
+  wr.word(at + f.offset, s.offset, l.is64);
+  wr.word(at + f.size, s.size, l.is64);
+  wr.u32(at + f.link, s.link);
+  wr.u32(at + f.info, s.info);
+  wr.word(at + f.addralign, s.addralign, l.is64);
+  wr.word(at + f.entsize, s.entsize, l.is64);
 }
 
 export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
-  if (l.is64) {
-    return {
-      name: r.u32(at), info: r.u8(at + 4), other: r.u8(at + 5), shndx: r.u16(at + 6),
-      value: r.u64(at + 8), size: r.u64(at + 16),
-    };
-  }
+  const f = SYM_FIELD[classOf(l)];
+  const word = (field: 'value' | 'size'): bigint => (l.is64 ? r.u64(at + f[field]) : BigInt(r.u32(at + f[field])));
   return {
-    name: r.u32(at), value: BigInt(r.u32(at + 4)), size: BigInt(r.u32(at + 8)),
-    info: r.u8(at + 12), other: r.u8(at + 13), shndx: r.u16(at + 14),
+    name: r.u32(at + f.name), info: r.u8(at + f.info), other: r.u8(at + f.other), shndx: r.u16(at + f.shndx),
+    value: word('value'), size: word('size'),
   };
 }
 
 export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym): void {
-  wr.u32(at, s.name);
-  if (l.is64) {
-    wr.u8(at + 4, s.info); wr.u8(at + 5, s.other); wr.u16(at + 6, s.shndx);
-    wr.u64(at + 8, s.value); wr.u64(at + 16, s.size);
-  } else {
-    wr.word(at + 4, s.value, false); wr.word(at + 8, s.size, false);
-    wr.u8(at + 12, s.info); wr.u8(at + 13, s.other); wr.u16(at + 14, s.shndx);
-  }
+  const f = SYM_FIELD[classOf(l)];
+  wr.u32(at + f.name, s.name);
+  wr.u8(at + f.info, s.info);
+  wr.u8(at + f.other, s.other);
+  wr.u16(at + f.shndx, s.shndx);
+  wr.word(at + f.value, s.value, l.is64);
+  wr.word(at + f.size, s.size, l.is64);
 }
 
 /** st_info packing: binding in the high four bits, type in the low four (both classes). */

@@ -11,7 +11,7 @@ import { SHN, STB, STT } from '../../elf/index.js';
 import { isGlobalKind } from '../nm-letters.js';
 import { modinfoStringsOf } from './elf-symbols.js';
 import { type ModuleOptions, moduleNameFromModinfo, sectionKeptAfterInit } from './module-symbols.js';
-import { type ModuleTables, SYM_SIZE } from './module-tables.js';
+import { type ModuleTables, SYM, SYM_SIZE } from './module-tables.js';
 import { classBySection, nmKindFromClass } from './nm-kind.js';
 import { type OutputFormat, assertWritable, compactObjectText, upstreamObjectText } from './write-map.js';
 
@@ -151,17 +151,17 @@ export class ModuleBlockWriter {
     for (let k = 1; k < t.symCount; k++) {
       flags[k] = 0;
       const at = t.symOffset + k * SYM_SIZE;
-      const nameOffset = b.readUInt32LE(at);
+      const nameOffset = b.readUInt32LE(at + SYM.name);
       const start = t.strOffset + nameOffset;
       const end = nameOffset === 0 ? start : b.indexOf(0, start);
-      const info = b[at + 4]!;
+      const info = b[at + SYM.info]!;
       const type = info & 0xf;
       const bind = info >> 4;
       if (type === STT.FILE) {
         file = end === start ? undefined : b.toString('latin1', start, end);
         continue;
       }
-      const shndx = b.readUInt16LE(at + 6);
+      const shndx = b.readUInt16LE(at + SYM.shndx);
       if (type === STT.SECTION || end === start || shndx === SHN.UNDEF) continue;
       const section = shndx < SHN.LORESERVE ? shndx : -1;
       let sectionClass: string | null = null;

@@ -10,11 +10,21 @@
  * would refuse, a layout this reader does not check) gives null, and the caller
  * goes through parseElf, which either reads the file or names its problem.
  */
-import { LINK_IS_SECTION, SHF, SHN, SHT } from '../../elf/index.js';
+import {
+  EI_CLASS, EI_DATA, LAYOUT64, LINK_IS_SECTION, SHDR_FIELD, SHF, SHN, SHT, SYM_FIELD, headerFieldOffset,
+} from '../../elf/index.js';
 
-const EHDR = 64;
-const SHDR = 64;
-export const SYM_SIZE = 24;
+const EHDR = LAYOUT64.ehdrSize;
+const SHDR = LAYOUT64.shdrSize;
+export const SYM_SIZE = LAYOUT64.symSize;
+/** ELF64 field offsets, from the ELF layer's one table. */
+const E = (field: Parameters<typeof headerFieldOffset>[1]): number => headerFieldOffset(LAYOUT64, field);
+const SH = SHDR_FIELD[64];
+export const SYM = SYM_FIELD[64];
+/** \x7fELF read as one big-endian word. */
+const ELF_MAGIC = 0x7f454c46;
+const ELFCLASS64 = 2;
+const ELFDATA2LSB = 1;
 
 export interface ModuleTables {
   shnum: number;
@@ -48,13 +58,14 @@ function cString(b: Buffer, tableOffset: number, tableSize: number, offset: numb
 }
 
 function headerAccepted(b: Buffer): boolean {
-  if (b.length < EHDR || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return false;
-  if (b.readUInt16LE(52) !== EHDR) return false;
-  const phnum = b.readUInt16LE(56);
+  if (b.length < EHDR || b.readUInt32BE(0) !== ELF_MAGIC) return false;
+  if (b[EI_CLASS] !== ELFCLASS64 || b[EI_DATA] !== ELFDATA2LSB) return false;
+  if (b.readUInt16LE(E('ehsize')) !== EHDR) return false;
+  const phnum = b.readUInt16LE(E('phnum'));
   if (phnum > 0) {
-    const phoff = safeU64(b, 32);
+    const phoff = safeU64(b, E('phoff'));
     if (phoff < 0) return false;
-    if (phoff !== 0 && phoff + phnum * b.readUInt16LE(54) > b.length) return false;
+    if (phoff !== 0 && phoff + phnum * b.readUInt16LE(E('phentsize')) > b.length) return false;
   }
   return true;
 }
@@ -80,11 +91,11 @@ function layoutAccepted(t: ModuleTables, shoff: number, fileSize: number): boole
 /** The module's tables, or null: read it with parseElf instead. */
 export function readModuleTables(b: Buffer): ModuleTables | null {
   if (!headerAccepted(b)) return null;
-  const shoff = safeU64(b, 40);
-  const shnum = b.readUInt16LE(60);
-  const shstrndx = b.readUInt16LE(62);
+  const shoff = safeU64(b, E('shoff'));
+  const shnum = b.readUInt16LE(E('shnum'));
+  const shstrndx = b.readUInt16LE(E('shstrndx'));
   // No section headers, or the SHN_LORESERVE escapes for huge counts: parseElf's business.
-  if (shoff <= 0 || shnum === 0 || shstrndx === SHN.XINDEX || b.readUInt16LE(58) !== SHDR) return null;
+  if (shoff <= 0 || shnum === 0 || shstrndx === SHN.XINDEX || b.readUInt16LE(E('shentsize')) !== SHDR) return null;
   if (shoff + shnum * SHDR > b.length || shstrndx === 0 || shstrndx >= shnum) return null;
   const t: ModuleTables = {
     shnum,
@@ -102,15 +113,15 @@ export function readModuleTables(b: Buffer): ModuleTables | null {
   const infos = new Uint32Array(shnum);
   for (let i = 0; i < shnum; i++) {
     const at = shoff + i * SHDR;
-    t.types[i] = b.readUInt32LE(at + 4);
-    t.flags[i] = b.readBigUInt64LE(at + 8);
-    const offset = safeU64(b, at + 24);
-    const size = safeU64(b, at + 32);
+    t.types[i] = b.readUInt32LE(at + SH.type);
+    t.flags[i] = b.readBigUInt64LE(at + SH.flags);
+    const offset = safeU64(b, at + SH.offset);
+    const size = safeU64(b, at + SH.size);
     if (offset < 0 || size < 0) return null;
     t.offsets[i] = offset;
     t.sizes[i] = i === 0 || t.types[i] === SHT.NOBITS ? 0 : size;
-    links[i] = b.readUInt32LE(at + 40);
-    infos[i] = b.readUInt32LE(at + 44);
+    links[i] = b.readUInt32LE(at + SH.link);
+    infos[i] = b.readUInt32LE(at + SH.info);
   }
   if (t.types[shstrndx] !== SHT.STRTAB) return null;
   if (!layoutAccepted(t, shoff, b.length)) return null;
@@ -118,7 +129,7 @@ export function readModuleTables(b: Buffer): ModuleTables | null {
   const shstrSize = t.sizes[shstrndx]!;
   let symtab = -1;
   for (let i = 0; i < shnum; i++) {
-    const nameOffset = b.readUInt32LE(shoff + i * SHDR);
+    const nameOffset = b.readUInt32LE(shoff + i * SHDR + SH.name);
     const name = i === 0 && nameOffset === 0 ? '' : cString(b, shstrOffset, shstrSize, nameOffset);
     if (name === undefined) return null;
     t.names[i] = name;
@@ -136,7 +147,7 @@ export function readModuleTables(b: Buffer): ModuleTables | null {
     }
   }
   if (symtab < 0) return null;
-  const entsize = b.readBigUInt64LE(shoff + symtab * SHDR + 56);
+  const entsize = b.readBigUInt64LE(shoff + symtab * SHDR + SH.entsize);
   if (entsize !== BigInt(SYM_SIZE) || t.sizes[symtab]! % SYM_SIZE !== 0) return null;
   const strtab = links[symtab]!;
   if (strtab === 0 || t.types[strtab] !== SHT.STRTAB) return null;
@@ -154,16 +165,16 @@ function symbolOrderAccepted(b: Buffer, t: ModuleTables, info: number): boolean 
   const strEnd = t.strOffset + t.strSize;
   for (let k = 0; k < t.symCount; k++) {
     const at = t.symOffset + k * SYM_SIZE;
-    const nameOffset = b.readUInt32LE(at);
+    const nameOffset = b.readUInt32LE(at + SYM.name);
     if (nameOffset !== 0) {
       if (nameOffset >= t.strSize) return false;
       const end = b.indexOf(0, t.strOffset + nameOffset);
       if (end < 0 || end >= strEnd) return false;
     }
-    const shndx = b.readUInt16LE(at + 6);
+    const shndx = b.readUInt16LE(at + SYM.shndx);
     if (shndx === SHN.XINDEX || (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE && shndx >= t.shnum)) return false;
     if (k === 0) continue;
-    const local = b[at + 4]! >> 4 === 0;
+    const local = b[at + SYM.info]! >> 4 === 0;
     if (!local && firstNonLocal === t.symCount) firstNonLocal = k;
     else if (local && firstNonLocal < k) return false;
   }
