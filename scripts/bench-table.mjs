@@ -2,12 +2,12 @@
 // The table of `make bench` (scripts/bench.sh): per command the median wall time over the
 // rounds (each round one hyperfine run of every command), the ratio to its baseline, the
 // target from issue 10 and whether it is met, and the peak RSS.
-// Usage: bench-table.mjs <run dir> <loadavg at start> <loadavg at end> <targets made for 1,000> <abi> <modules>
+// Usage: bench-table.mjs <run dir> <loadavg at start> <loadavg at end> <abi> <modules>
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 
-const [dir, loadStart, loadEnd, targets1000, abi, moduleCount] = process.argv.slice(2);
+const [dir, loadStart, loadEnd, abi, moduleCount] = process.argv.slice(2);
 const rounds = readdirSync(dir).filter((f) => /^round-\d+\.json$/.test(f));
 const times = new Map();
 const order = [];
@@ -49,12 +49,7 @@ order.forEach((name, i) => {
   if (!t) return rows.push([name, ms, '1.00', '(baseline)', '', '', rss, '', '']);
   const [base, want, rssWant] = t;
   const ratio = med(name) / med(base);
-  let result = verdict(ratio <= want);
-  if (name === 'convert: 1,000 targets' && Number(targets1000) !== 1000) {
-    total--;
-    if (result === 'pass') met--;
-    result = `n/a (module has ${targets1000} targets)`;
-  }
+  const result = verdict(ratio <= want);
   const rssResult = rssWant === null ? '' : verdict(rssMiB(i) <= rssWant);
   const rssTarget = rssWant === null ? '' : `<= ${rssWant} MB`;
   rows.push([name, ms, ratio.toFixed(2), base, `<= ${want.toFixed(1)}`, result, rss, rssTarget, rssResult]);

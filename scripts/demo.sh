@@ -19,12 +19,9 @@ for m in "$sample"/kallsyms-*.txt.gz; do
   kver=$(basename "$m" .txt.gz); kver=${kver#kallsyms-}
   echo "demo: $name.ko was built for Debian's $kver kernel; converting it needs nothing of that kernel here (see $sample/PROVENANCE.md)"
 done
-args=()
-for m in "$sample"/*.map "$sample"/*.map.gz "$sample"/*.klp "$sample"/*.klp.gz "$sample"/kallsyms*; do
-  [ -e "$m" ] && args+=(--symbols "$m")
-done
-for s in "$sample"/Module.symvers*; do [ -e "$s" ] && args+=(--symvers "$s"); done
-[ -e "$sample/positions.yaml" ] && args+=(--positions "$sample/positions.yaml")
+source "$(dirname "$0")/lib/sample-args.sh"
+sample_args "$sample"
+args=("${SAMPLE_ARGS[@]}")
 
 echo "\$ klp-convert ${args[*]} $ko $out/$name.ko"
 node bin/klp-convert.js -v "${args[@]}" --json "$out/$name.json" "$ko" "$out/$name.ko"
