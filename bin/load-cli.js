@@ -4,15 +4,17 @@
 // modules costs more than Node's own start-up. Both files are optional: without
 // them, or when they are older than the compiled modules (tsc ran after the
 // bundle), the launcher imports dist/cli/main.js instead.
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-const DIST = new URL('../dist/', import.meta.url);
-export const BUNDLE = new URL('klp-convert.cjs', DIST);
-export const CACHE = new URL('klp-convert.cache', DIST);
-const MAIN = new URL('cli/main.js', DIST);
+const DIST = join(__dirname, '..', 'dist');
+const BUNDLE = join(DIST, 'klp-convert.cjs');
+const CACHE = join(DIST, 'klp-convert.cache');
+const MAIN = join(DIST, 'cli', 'main.js');
 
 function mtime(url) {
   return statSync(url, { throwIfNoEntry: false })?.mtimeMs;
@@ -23,26 +25,27 @@ function mtime(url) {
  * cache starts with the same id and a newline. V8 checks its own version and
  * flags but not the script's bytes, so a cache is used only for its own build.
  */
-export function cacheFor(code, cache) {
+function cacheFor(code, cache) {
   const id = code.slice(0, code.indexOf('\n'));
   if (cache.length <= id.length || cache.toString('latin1', 0, id.length + 1) !== `${id}\n`) return undefined;
   return cache.subarray(id.length + 1);
 }
 
 /** Compile the bundle; returns the script and its exports (main, buildProgram...). */
-export function compileBundle(code, cachedData) {
-  const script = new Script(code, { filename: fileURLToPath(BUNDLE), cachedData });
-  const module = { exports: {} };
+function compileBundle(code, cachedData) {
+  const script = new Script(code, { filename: BUNDLE, cachedData });
+  const bundled = { exports: {} };
   // The bundle is a function of (module, require, import.meta.url of dist/cli/main.js).
-  script.runInThisContext()(module, createRequire(MAIN), MAIN.href);
-  return { script, exports: module.exports };
+  script.runInThisContext()(bundled, createRequire(MAIN), pathToFileURL(MAIN).href);
+  return { script, exports: bundled.exports };
 }
 
 /** The bundled CLI's exports, or undefined when there is no usable bundle. */
-export function loadBundledCli() {
+function loadBundledCli() {
   const bundled = mtime(BUNDLE);
   if (bundled === undefined || bundled < (mtime(MAIN) ?? 0)) return undefined;
-  const code = readFileSync(BUNDLE, 'utf8');
+  // ASCII by construction (build-bundle.mjs): latin1 makes a one-byte string without decoding.
+  const code = readFileSync(BUNDLE, 'latin1');
   let cachedData;
   try {
     cachedData = cacheFor(code, readFileSync(CACHE));
@@ -51,3 +54,5 @@ export function loadBundledCli() {
   }
   return compileBundle(code, cachedData).exports;
 }
+
+module.exports = { BUNDLE, CACHE, cacheFor, compileBundle, loadBundledCli };

@@ -1,5 +1,6 @@
 export { UsageProblem, describeError } from '../util/errors.js';
 import { type Diagnostic, formatDiagnostic } from '../convert/diagnostics.js';
+import { writeStderr } from './stderr.js';
 
 /** Where the CLI's words go; tests capture them. */
 export interface Reporter {
@@ -15,13 +16,13 @@ export interface Reporter {
 
 export function consoleReporter(level: { quiet: boolean; verbose: boolean }): Reporter {
   return {
-    line: (t) => process.stderr.write(t + '\n'),
-    error: (t) => process.stderr.write(`klp-convert: error: ${t}\n`),
+    line: (t) => writeStderr(t + '\n'),
+    error: (t) => writeStderr(`klp-convert: error: ${t}\n`),
     warn: (t) => {
-      if (!level.quiet) process.stderr.write(t + '\n');
+      if (!level.quiet) writeStderr(t + '\n');
     },
     verbose: (t) => {
-      if (level.verbose) process.stderr.write(t + '\n');
+      if (level.verbose) writeStderr(t + '\n');
     },
     stdout: (t) => process.stdout.write(t),
   };
