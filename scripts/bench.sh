@@ -6,7 +6,8 @@
 #   conversion, upstream form   klp-convert symbols.klp in.ko out.ko        vs node -e 0
 #   conversion, -s/-e form      klp-convert -s map -e Module.symvers ...    vs node -e 0
 #   conversion, .gz map         the -s/-e form with map and symvers gzipped vs node -e 0
-#   tiny fixed cost             the bundled sample (symbols-maps/sample)    vs node -e 0
+#   tiny fixed cost             the sample module with a tiny map           vs node -e 0
+#   the bundled sample          symbols-maps/sample, whole-kernel kallsyms  vs node -e 0
 #   1,000 targets               upstream form, 1,000 targets                vs 200 targets
 #   map 4x larger               upstream form, a 4x map                     vs the 1x map
 #   map generation              klp-convert symbols --installed (Debian)    vs nm -p --defined-only
@@ -108,6 +109,17 @@ sample=symbols-maps/sample
 source scripts/lib/sample-args.sh
 sample_args "$sample"
 
+# The fixed cost: the sample module with a map of just what it needs (its two unexported symbols and
+# the exports it calls, marked as upstream maps mark them); the sample row reads the whole kernel's.
+sample_ko=$(ls "$sample"/*.ko | head -1)
+{
+  echo 'klp-convert-symbol-data.0.1'
+  echo '*vmlinux'
+  echo saved_command_line
+  echo nr_processes
+  nm -u "$sample_ko" | awk '{print "__ksymtab_" $2}' | grep -v -e saved_command_line -e nr_processes
+} > "$out/tiny.klp"
+
 kc="node bin/klp-convert.js -q"
 names=() cmds=()
 add() { names+=("$1"); cmds+=("$2"); }
@@ -115,7 +127,8 @@ add 'node -e 0' 'node -e 0'
 add 'convert: upstream form' "$kc $out/symbols.klp $out/t200/bench.ko $out/o-upstream.ko"
 add 'convert: -s/-e form' "$kc -s $out/symbols.klp -e $out/Module.symvers $out/t200/bench.ko $out/o-se.ko"
 add 'convert: .gz map' "$kc -s $data/symbols.klp.gz -e $data/Module.symvers.gz $out/t200/bench.ko $out/o-gz.ko"
-add 'convert: tiny (sample)' "$kc ${SAMPLE_ARGS[*]} $(ls "$sample"/*.ko | head -1) $out/o-sample.ko"
+add 'convert: tiny map' "$kc $out/tiny.klp $sample_ko $out/o-tiny.ko"
+add 'convert: sample' "$kc ${SAMPLE_ARGS[*]} $sample_ko $out/o-sample.ko"
 add 'convert: 1,000 targets' "$kc $out/symbols.klp $out/t1000/bench.ko $out/o-1000.ko"
 add 'convert: 4x map' "$kc $out/symbols4x.klp $out/t200/bench.ko $out/o-4x.ko"
 gen="node bin/klp-convert.js symbols --no-progress"
