@@ -1,11 +1,12 @@
-import { ByteReader, readCString, toSafeNumber } from './bytes.js';
+import { ByteReader, StringTableText, readCString, toSafeNumber } from './bytes.js';
 import {
   ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName,
 } from './constants.js';
 import { ElfFormatError } from './errors.js';
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
-  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, splitSymInfo,
+  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, symBind,
+  symType,
 } from './layout.js';
 import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
 
@@ -287,12 +288,13 @@ class Parser {
       this.fail(`has ${entries} entries for ${count} symbols`, xindex.orig!.index, xindex.orig!.offset);
     }
 
-    const symbols: ElfSymbol[] = [];
+    const symbols: ElfSymbol[] = new Array(count);
     const base = symtab.orig!.offset;
+    const names = new StringTableText(strtab.data);
     for (let k = 0; k < count; k++) {
       const at = base + k * l.symSize;
       const raw = readSym(r, l, at);
-      const name = raw.name === 0 ? '' : readCString(strtab.data, raw.name);
+      const name = raw.name === 0 ? '' : names.at(raw.name);
       if (name === undefined) {
         this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);
       }
@@ -326,12 +328,13 @@ class Parser {
       } else {
         special = shndx;
       }
-      const { bind, type } = splitSymInfo(raw.info);
       const { value, size, other } = raw;
+      const bind = symBind(raw.info);
+      const type = symType(raw.info);
       const sym = new ElfSymbol({ name, value, size, bind, type, other, section, special });
       sym.origName = name;
       sym.origNameOffset = raw.name;
-      symbols.push(sym);
+      symbols[k] = sym;
     }
     // gABI: locals first, and sh_info is one past the last local. The writer
     // recomputes sh_info from the order, so a file that breaks this is refused

@@ -68,16 +68,13 @@ export class StringTableBuilder {
   private index(): Map<string, number> {
     if (this.known) return this.known;
     const m = new Map<string, number>();
-    const b = this.base;
+    // One decode and one split, not a decode a string; the part after the last NUL is no string yet.
+    const parts = latin1(this.base, 0, this.base.length).split('\0');
     let start = 0;
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] === 0) {
-        if (i > start) {
-          const s = latin1(b, start, i);
-          if (!m.has(s)) m.set(s, start);
-        }
-        start = i + 1;
-      }
+    for (let k = 0; k < parts.length - 1; k++) {
+      const s = parts[k]!;
+      if (s.length > 0 && !m.has(s)) m.set(s, start);
+      start += s.length + 1;
     }
     this.known = m;
     return m;
