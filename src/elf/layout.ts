@@ -244,9 +244,16 @@ export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean
   // ELF64 with the entry in the file: r_info as two 32-bit halves (symbol high, type low), no bigint arithmetic.
   const v = r.view;
   const le = r.littleEndian;
-  const high = v.getUint32(at + (le ? 12 : 8), le);
-  const low = v.getUint32(at + (le ? 8 : 12), le);
-  return { offset: v.getBigUint64(at, le), sym: high, type: low, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
+  const type = v.getUint32(at + (le ? 8 : 12), le);
+  const sym = relSymbolIndex(r, l, at);
+  return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
+}
+
+/** r_sym of the REL or RELA entry at `at`, which the caller knows lies in the file: splitRelInfo's, no bigint. */
+export function relSymbolIndex(r: ByteReader, l: ClassLayout, at: number): number {
+  const le = r.littleEndian;
+  if (l.is64) return r.view.getUint32(at + (le ? 12 : 8), le);
+  return r.view.getUint32(at + l.wordSize, le) >>> 8;
 }
 
 function readRelFieldByField(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {

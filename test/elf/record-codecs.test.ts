@@ -121,4 +121,14 @@ describe('string tables', () => {
     expect(b.add('cd')).toBe(table.length + 3);
     expect(b.add('')).toBe(0);
   });
+
+  test('an original name is matched by its bytes, a character above 0xff by the low byte written for it', () => {
+    const b = new StringTableBuilder(new Uint8Array([0, 0x01, 0x62, 0, 0x63]));
+    expect(b.matchesOriginal(1, '\x01b')).toBe(true);
+    expect(b.matchesOriginal(1, '\u0101b')).toBe(true);
+    expect(b.matchesOriginal(1, 'xb')).toBe(false);
+    expect(b.matchesOriginal(2, 'b')).toBe(true);
+    expect(b.matchesOriginal(1, '\x01')).toBe(false); // not NUL-terminated there
+    expect(b.matchesOriginal(4, 'c')).toBe(false); // the unterminated tail
+  });
 });
