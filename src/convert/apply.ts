@@ -60,18 +60,23 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   // Move in section order, then relocation order, so the output is the input's order, filtered.
   const gateOf = new Map<Relocation, string>();
   for (const c of plan.converted) for (const ref of c.references) gateOf.set(ref.relocation, c.gate);
+  const converted = new Set(plan.converted.map((c) => c.symbol));
   for (const s of elf.sections) {
-    if (!s.relocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
+    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
     const target = s.infoSection;
     // Relocations of non-allocated sections (debug info) are never applied by the loader: leave them.
     if (!target || (target.flags & SHF.ALLOC) === 0n) continue;
-    for (const r of s.relocations) {
+    if (!s.hasRelocationAgainst((sym) => converted.has(sym))) continue;
+    const into = new Map<string, Relocation[]>(); // this section's klp lists by gate, found once
+    for (const r of s.relocations!) {
       const gate = gateOf.get(r);
       if (gate === undefined) continue;
-      klpSection(gate, target).relocations!.push(r);
+      let list = into.get(gate);
+      if (!list) into.set(gate, (list = klpSection(gate, target).relocations!));
+      list.push(r);
       moved.add(r);
-      touched.add(s);
     }
+    if (into.size > 0) touched.add(s);
   }
   for (const c of plan.converted) {
     c.symbol.name = c.klpName;
@@ -80,10 +85,13 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   }
 
   for (const r of plan.removeRelocations) moved.add(r);
+  // A table nobody decoded handed out no relocation, so it holds none of these: only their symbols are looked for.
+  const movedSymbols = new Set([...converted, ...[...plan.removeRelocations].map((r) => r.symbol)]);
   for (const s of elf.sections) {
-    if (!s.relocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
-    if (s.relocations.some((r) => moved.has(r))) {
-      s.relocations = s.relocations.filter((r) => !moved.has(r));
+    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
+    if (!s.hasRelocationAgainst((sym) => movedSymbols.has(sym))) continue;
+    if (s.relocations!.some((r) => moved.has(r))) {
+      s.relocations = s.relocations!.filter((r) => !moved.has(r));
       touched.add(s);
     }
   }

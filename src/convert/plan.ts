@@ -19,15 +19,22 @@ export { KEPT_WITHOUT_SYMBOL_INFORMATION } from './plan-model.js';
 /** Symbols the toolchain resolves itself, never kernel symbols. */
 const TOOLCHAIN_SYMBOLS = new Set(['.TOC.', '_GLOBAL_OFFSET_TABLE_']);
 
+/** Whether relocations against `symbol` are conversion candidates: it is undefined, and no toolchain symbol. */
+function isCandidateSymbol(symbol: ElfSymbol): boolean {
+  return symbol.index !== 0 && symbol.isUndefined && !TOOLCHAIN_SYMBOLS.has(symbol.name);
+}
+
 /** Relocations against undefined symbols, grouped by symbol in order of first use. */
 export function collectCandidates(elf: ElfFile, skip: ReadonlySet<Section> = new Set()): Candidate[] {
   const bySymbol = new Map<ElfSymbol, Candidate>();
   for (const s of elf.sections) {
-    if (!s.relocations || s.name.startsWith(KLP_RELA_PREFIX) || skip.has(s)) continue;
+    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX) || skip.has(s)) continue;
     if (s.infoSection && skip.has(s.infoSection)) continue;
-    s.relocations.forEach((relocation, index) => {
+    // Most tables (debug information) hold no candidate: found without decoding them.
+    if (s.encodedRelocations && !s.hasRelocationAgainst(isCandidateSymbol)) continue;
+    s.relocations!.forEach((relocation, index) => {
       const symbol = relocation.symbol;
-      if (symbol.index === 0 || !symbol.isUndefined || TOOLCHAIN_SYMBOLS.has(symbol.name)) return;
+      if (!isCandidateSymbol(symbol)) return;
       let c = bySymbol.get(symbol);
       if (!c) bySymbol.set(symbol, (c = { symbol, references: [] }));
       c.references.push({ section: s, relocation, index });
@@ -152,9 +159,10 @@ function indexHints(hints: readonly PositionHintInput[], diags: Diagnostics): Ma
 function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>, diags: Diagnostics): Set<Relocation> {
   const stray = new Set<Relocation>();
   if (removed.size === 0) return stray;
+  const intoRemoved = (sym: ElfSymbol): boolean => sym.section !== null && removed.has(sym.section);
   for (const s of elf.sections) {
-    if (!s.relocations || removed.has(s)) continue;
-    for (const r of s.relocations) {
+    if (!s.hasRelocations || removed.has(s) || !s.hasRelocationAgainst(intoRemoved)) continue;
+    for (const r of s.relocations!) {
       if (r.symbol.section && removed.has(r.symbol.section)) {
         stray.add(r);
         const what = `section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'`;

@@ -93,10 +93,19 @@ const rules: [RegExp, SpecialSectionRule][] = [
   ),
 ];
 
+/** Answers by section name: a module has few target sections and may have thousands of relocations in them. */
+const ruleByName = new Map<string, SpecialSectionRule | null>();
+const MAX_REMEMBERED = 4096;
+
 /** The rule that forbids late (module-gated) relocations in `section`, if any. */
 export function specialSectionRule(section: string): SpecialSectionRule | undefined {
-  for (const [re, rule] of rules) if (re.test(section)) return rule;
-  return undefined;
+  let found = ruleByName.get(section);
+  if (found === undefined) {
+    found = rules.find(([re]) => re.test(section))?.[1] ?? null;
+    if (ruleByName.size >= MAX_REMEMBERED) ruleByName.clear(); // a long-lived library user stays bounded
+    ruleByName.set(section, found);
+  }
+  return found ?? undefined;
 }
 
 /**

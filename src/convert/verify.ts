@@ -1,4 +1,4 @@
-import { type ElfFile, SHF, SHN, SHT } from '../elf/index.js';
+import { type ElfFile, type ElfSymbol, SHF, SHN, SHT } from '../elf/index.js';
 import { archRelocationRule } from './arch-rules.js';
 import { type Diagnostic, type DiagnosticLocation, diagnostic, hex } from './diagnostics.js';
 import { KLP_RELA_PREFIX, klpRelaObject, parseKlpSymbolName } from './naming.js';
@@ -15,6 +15,9 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
   const problem = (at: DiagnosticLocation, description: string, unrendered?: DiagnosticLocation): void => {
     problems.push(diagnostic('error', 'KLP001', at, description, unrendered ? { unrendered } : {}));
   };
+  // Per symbol and per relocation type, not per relocation: a symbol has many relocations.
+  const klpName = memoized((sym: ElfSymbol) => parseKlpSymbolName(sym.name));
+  const archRule = memoized((type: number) => archRelocationRule(elf.machine, type));
   for (const s of elf.sections) {
     const at = { file, section: s.name };
     const obj = klpRelaObject(s.name);
@@ -32,7 +35,9 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
     if ((s.flags & need) !== need) problem(at, `flags ${hex(s.flags)} lack SHF_ALLOC|SHF_RELA_LIVEPATCH`);
     if (s.link !== elf.symtab) problem(at, 'sh_link is not the symbol table');
     if (!s.infoSection) problem(at, 'sh_info names no target section');
-    for (const [k, r] of (s.relocations ?? []).entries()) {
+    const relocations = s.relocations ?? [];
+    for (let k = 0; k < relocations.length; k++) {
+      const r = relocations[k]!;
       const sym = r.symbol;
       const relocation = (description: string): void =>
         problem({ ...at, symbol: sym.name }, `relocation ${k} (offset ${hex(r.offset)}): ${description}`, {
@@ -42,24 +47,35 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
         relocation(`symbol '${sym.name}' is not marked SHN_LIVEPATCH`);
         continue;
       }
-      const parsed = parseKlpSymbolName(sym.name);
+      const parsed = klpName(sym);
       if (!parsed) relocation(`symbol '${sym.name}' is not .klp.sym.<object>.<name>,<position>`);
       else if (obj !== 'vmlinux' && parsed.object === 'vmlinux') {
         relocation(`vmlinux symbol '${sym.name}' in a module-specific klp section`);
       }
       const target = s.infoSection;
-      const archRule = archRelocationRule(elf.machine, r.type);
-      const archProblem = target && archRule?.check(target, Number(r.offset), elf.littleEndian, sym.name);
+      const rule = archRule(r.type);
+      const archProblem = target && rule?.check(target, Number(r.offset), elf.littleEndian, sym.name);
       if (archProblem) relocation(archProblem.reason);
     }
   }
   for (const sym of elf.symbols) {
-    if (sym.special === SHN.LIVEPATCH && !sym.section && !parseKlpSymbolName(sym.name)) {
+    if (sym.special === SHN.LIVEPATCH && !sym.section && !klpName(sym)) {
       const what = `symbol ${sym.index} '${sym.name}' is SHN_LIVEPATCH`;
       problem({ file, symbol: sym.name }, `${what} but not .klp.sym.<object>.<name>,<position>`);
     }
   }
   return problems;
+}
+
+/** `f` with its results kept by argument, for values asked about many times in one pass. */
+function memoized<K, V>(f: (key: K) => V): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    if (known.has(key)) return known.get(key)!;
+    const v = f(key);
+    known.set(key, v);
+    return v;
+  };
 }
 
 /** The violations' messages, one line each (the library's older form of livepatchRuleViolations). */

@@ -6,7 +6,8 @@ import { ElfFormatError } from './errors.js';
  * the offset, never a RangeError from DataView.
  */
 export class ByteReader {
-  private readonly view: DataView;
+  /** For record readers that checked the whole record with `holds` first (layout.ts): one check, not one a field. */
+  readonly view: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -19,6 +20,11 @@ export class ByteReader {
 
   get length(): number {
     return this.bytes.length;
+  }
+
+  /** Whether `size` bytes at `offset` are inside the file. */
+  holds(offset: number, size: number): boolean {
+    return offset >= 0 && offset + size <= this.bytes.length;
   }
 
   need(offset: number, size: number, what: string, section?: string): void {
@@ -66,6 +72,8 @@ export class ByteReader {
   }
 }
 
+const U64_END = 1n << 64n;
+
 /** Endian-aware writes into a buffer whose size the layout already fixed. */
 export class ByteWriter {
   private readonly view: DataView;
@@ -90,7 +98,8 @@ export class ByteWriter {
   }
 
   u64(offset: number, v: bigint): void {
-    this.view.setBigUint64(offset, BigInt.asUintN(64, v), this.littleEndian);
+    // Wrapping allocates a bigint; most values need none.
+    this.view.setBigUint64(offset, v >= 0n && v < U64_END ? v : BigInt.asUintN(64, v), this.littleEndian);
   }
 
   word(offset: number, v: bigint, is64: boolean): void {
@@ -114,6 +123,25 @@ export function readCString(table: Uint8Array, offset: number): string | undefin
   const end = table.indexOf(0, offset);
   if (end < 0) return undefined;
   return latin1(table, offset, end);
+}
+
+/**
+ * A string table decoded once, for reading many names from it: each name is
+ * then a slice of one string, not a decode of its own. Same results as
+ * readCString.
+ */
+export class StringTableText {
+  private readonly text: string;
+
+  constructor(table: Uint8Array) {
+    this.text = latin1(table, 0, table.length);
+  }
+
+  at(offset: number): string | undefined {
+    if (offset < 0 || offset >= this.text.length) return undefined;
+    const end = this.text.indexOf('\0', offset);
+    return end < 0 ? undefined : this.text.slice(offset, end);
+  }
 }
 
 /**

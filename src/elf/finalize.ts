@@ -4,7 +4,9 @@ import type { FileLayout, FileRange, PlacedSection, SectionContents } from './fi
 import {
   type ClassLayout, type RawHeader, type RawShdr, SECTION_WORD_SIZE, groupMemberOffset, relEntrySize,
 } from './layout.js';
-import { type ElfFile, type ElfSymbol, Section, findDanglingReference } from './model.js';
+import {
+  type ElfFile, type ElfSymbol, type EncodedRelocations, Section, decodeRelocations, findDanglingReference,
+} from './model.js';
 import { StringTableBuilder } from './strtab.js';
 
 /**
@@ -177,15 +179,28 @@ function contentsOf(elf: ElfFile, order: Order, names: NameOffsets, s: Section, 
     });
     return { kind: 'extended-indices', entries };
   }
-  if (s.relocations) {
-    const symbols = new Uint32Array(s.relocations.length);
-    s.relocations.forEach((r, k) => (symbols[k] = order.symbol(r.symbol)));
-    return { kind: 'relocations', rela: s.type === SHT.RELA, entries: s.relocations, symbols };
+  const encoded = s.encodedRelocations;
+  if (encoded && symbolsKeepTheirIndices(order, encoded)) return { kind: 'bytes', bytes: encoded.bytes };
+  // Decoded here, not through s.relocations: writing leaves the model as it was.
+  const relocations = encoded ? decodeRelocations(encoded) : s.relocations;
+  if (relocations) {
+    const symbols = new Uint32Array(relocations.length);
+    relocations.forEach((r, k) => (symbols[k] = order.symbol(r.symbol)));
+    return { kind: 'relocations', rela: s.type === SHT.RELA, entries: relocations, symbols };
   }
   if (s.groupMembers) {
     return { kind: 'group', flags: s.groupFlags, members: s.groupMembers.map((m) => order.section(m)) };
   }
   return { kind: 'bytes', bytes: s.data };
+}
+
+/**
+ * Whether every symbol an undecoded table uses has the index it had in the
+ * input: then the input's bytes are the table's encoding, and it is copied,
+ * not decoded and encoded again.
+ */
+function symbolsKeepTheirIndices(order: Order, table: EncodedRelocations): boolean {
+  return table.uses.every((u) => order.symbol(u.symbol) === u.index);
 }
 
 function symbolTable(order: Order, names: NameOffsets): SectionContents {

@@ -5,7 +5,9 @@
  */
 export * from './constants.js';
 export { ElfFormatError, ElfModelError, type ElfLocation } from './errors.js';
-export { ElfFile, ElfSymbol, Section, type Relocation, type OriginalPlacement } from './model.js';
+export {
+  ElfFile, ElfSymbol, Section, type EncodedRelocations, type Relocation, type OriginalPlacement,
+} from './model.js';
 export { parseElf, type ParseOptions } from './read.js';
 export { writeElf } from './write.js';
 export { finalizeLayout } from './finalize.js';

@@ -173,6 +173,28 @@ export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr
 }
 
 export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
+  // Every entry of a table the parser bounded: read it with one check. Otherwise field by
+  // field, so the error names the first field past the end.
+  if (!r.holds(at, l.symSize)) return readSymFieldByField(r, l, at);
+  const v = r.view;
+  const le = r.littleEndian;
+  if (l.is64) {
+    const f = SYM_FIELD[64];
+    return {
+      name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
+      shndx: v.getUint16(at + f.shndx, le), value: v.getBigUint64(at + f.value, le),
+      size: v.getBigUint64(at + f.size, le),
+    };
+  }
+  const f = SYM_FIELD[32];
+  return {
+    name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
+    shndx: v.getUint16(at + f.shndx, le), value: BigInt(v.getUint32(at + f.value, le)),
+    size: BigInt(v.getUint32(at + f.size, le)),
+  };
+}
+
+function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym {
   const f = SYM_FIELD[classOf(l)];
   const word = (field: 'value' | 'size'): bigint => (l.is64 ? r.u64(at + f[field]) : BigInt(r.u32(at + f[field])));
   return {
@@ -196,9 +218,8 @@ export function joinSymInfo(bind: number, type: number): number {
   return ((bind & 0xf) << 4) | (type & 0xf);
 }
 
-export function splitSymInfo(info: number): { bind: number; type: number } {
-  return { bind: info >> 4, type: info & 0xf };
-}
+export const symBind = (info: number): number => info >> 4;
+export const symType = (info: number): number => info & 0xf;
 
 /** The fields of a REL or RELA entry besides its symbol; `addend` is 0n for REL, which has no r_addend. */
 export interface RelFields {
@@ -219,6 +240,23 @@ export function relEntrySize(l: ClassLayout, rela: boolean): number {
 
 /** r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. */
 export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
+  if (!l.is64 || !r.holds(at, relEntrySize(l, rela))) return readRelFieldByField(r, l, at, rela);
+  // ELF64 with the entry in the file: r_info as two 32-bit halves (symbol high, type low), no bigint arithmetic.
+  const v = r.view;
+  const le = r.littleEndian;
+  const type = v.getUint32(at + (le ? 8 : 12), le);
+  const sym = relSymbolIndex(r, l, at);
+  return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
+}
+
+/** r_sym of the REL or RELA entry at `at`, which the caller knows lies in the file: splitRelInfo's, no bigint. */
+export function relSymbolIndex(r: ByteReader, l: ClassLayout, at: number): number {
+  const le = r.littleEndian;
+  if (l.is64) return r.view.getUint32(at + (le ? 12 : 8), le);
+  return r.view.getUint32(at + l.wordSize, le) >>> 8;
+}
+
+function readRelFieldByField(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
   const w = l.wordSize;
   const { sym, type } = splitRelInfo(r.word(at + w, l.is64), l.is64);
   return { offset: r.word(at, l.is64), sym, type, addend: rela ? r.signedWord(at + 2 * w, l.is64) : 0n };
@@ -229,7 +267,12 @@ export function writeRel(
 ): void {
   const w = l.wordSize;
   wr.word(at, e.offset, l.is64);
-  wr.word(at + w, joinRelInfo(sym, e.type, l.is64), l.is64);
+  if (l.is64) {
+    // r_info as its two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
+    const le = wr.littleEndian;
+    wr.u32(at + (le ? 12 : 8), sym);
+    wr.u32(at + (le ? 8 : 12), e.type);
+  } else wr.word(at + w, joinRelInfo(sym, e.type, false), false);
   if (rela) wr.word(at + 2 * w, e.addend, l.is64);
 }
 

@@ -1,4 +1,5 @@
-import type { ClassLayout, RawHeader } from './layout.js';
+import { ByteReader } from './bytes.js';
+import { type ClassLayout, type RawHeader, readRel, relEntrySize } from './layout.js';
 import { SHT, STB } from './constants.js';
 import { ElfModelError } from './errors.js';
 
@@ -24,6 +25,37 @@ export interface Relocation {
   symbol: ElfSymbol;
   /** Explicit addend for RELA; always 0n for REL (the addend is in the section contents). */
   addend: bigint;
+}
+
+/**
+ * A relocation table as the input held it, decoded into Relocation objects
+ * only when someone asks for them (Section.relocations). Most tables of a
+ * module (debug information) are never edited: reading which symbols they
+ * use, and writing their bytes back, needs no objects. The reader checked
+ * every entry when it parsed the file, so decoding cannot fail.
+ */
+export interface EncodedRelocations {
+  /** Each symbol the entries use, once (a table of thousands uses a few dozen), with its r_sym in the input. */
+  readonly uses: readonly { readonly symbol: ElfSymbol; readonly index: number }[];
+  /** The entries' bytes as the input held them. */
+  readonly bytes: Uint8Array;
+  /** The input's symbols in input order: what r_sym numbers. */
+  readonly symbols: readonly ElfSymbol[];
+  readonly layout: ClassLayout;
+  readonly littleEndian: boolean;
+  readonly rela: boolean;
+}
+
+/** The entries of an encoded table, as new objects (data, not a closure: a model stays structured-cloneable). */
+export function decodeRelocations(t: EncodedRelocations): Relocation[] {
+  const r = new ByteReader(t.bytes, t.littleEndian, '');
+  const size = relEntrySize(t.layout, t.rela);
+  const relocations: Relocation[] = new Array(t.bytes.length / size);
+  for (let k = 0; k < relocations.length; k++) {
+    const { offset, sym, type, addend } = readRel(r, t.layout, k * size, t.rela);
+    relocations[k] = { offset, type, symbol: t.symbols[sym]!, addend };
+  }
+  return relocations;
 }
 
 export class Section {
@@ -52,8 +84,8 @@ export class Section {
   data: Uint8Array;
   /** sh_size of a NOBITS section, which has no file contents. */
   nobitsSize = 0n;
-  /** Relocations of a REL/RELA section that refers to the symbol table. */
-  relocations: Relocation[] | null = null;
+  private decodedRelocations: Relocation[] | null = null;
+  private encoded: EncodedRelocations | null = null;
   /** GRP_* flags word and member sections of an SHT_GROUP. */
   groupFlags = 0;
   groupMembers: Section[] | null = null;
@@ -68,6 +100,42 @@ export class Section {
     this.addralign = init.addralign ?? 1n;
     this.entsize = init.entsize ?? 0n;
     this.data = init.data ?? new Uint8Array(0);
+  }
+
+  /** Relocations of a REL/RELA section that refers to the symbol table (decoded from the input on first use). */
+  get relocations(): Relocation[] | null {
+    if (this.encoded) {
+      this.decodedRelocations = decodeRelocations(this.encoded);
+      this.encoded = null;
+    }
+    return this.decodedRelocations;
+  }
+
+  set relocations(relocations: Relocation[] | null) {
+    this.encoded = null;
+    this.decodedRelocations = relocations;
+  }
+
+  /** The reader's table, left encoded until `relocations` is asked for. */
+  setEncodedRelocations(table: EncodedRelocations): void {
+    this.encoded = table;
+    this.decodedRelocations = null;
+  }
+
+  /** The input's table while nobody has asked for `relocations` (so nobody can have changed them); else null. */
+  get encodedRelocations(): EncodedRelocations | null {
+    return this.encoded;
+  }
+
+  /** Whether the section has a relocation list, decoded or not. */
+  get hasRelocations(): boolean {
+    return this.encoded !== null || this.decodedRelocations !== null;
+  }
+
+  /** Whether some relocation is against a symbol `test` accepts; reads an encoded table without decoding it. */
+  hasRelocationAgainst(test: (symbol: ElfSymbol) => boolean): boolean {
+    if (this.encoded) return this.encoded.uses.some((u) => test(u.symbol));
+    return this.decodedRelocations?.some((r) => test(r.symbol)) ?? false;
   }
 
   get isRelocation(): boolean {
@@ -280,7 +348,7 @@ export function findDanglingReference(elf: ElfFile, gone: Absence): string | und
       (s.infoSection && gone.section(s.infoSection) && `its sh_info to '${s.infoSection.name}'`) ||
       (s.groupMembers?.find((m) => gone.section(m)) && 'a group member') ||
       (s.infoSymbol && gone.symbol(s.infoSymbol) && `its group signature '${s.infoSymbol.name}'`) ||
-      (s.relocations?.find((r) => gone.symbol(r.symbol)) && `a relocation against a ${w} symbol`);
+      (s.hasRelocationAgainst((sym) => gone.symbol(sym)) && `a relocation against a ${w} symbol`);
     if (dangling) return `section '${s.name}' still refers to something ${w}: ${dangling}`;
   }
   for (const sym of elf.symbols) {

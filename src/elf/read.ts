@@ -1,13 +1,14 @@
-import { ByteReader, readCString, toSafeNumber } from './bytes.js';
+import { ByteReader, StringTableText, readCString, toSafeNumber } from './bytes.js';
 import {
   ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, LINK_IS_SECTION, SHF, SHN, SHT, STB, sectionTypeName,
 } from './constants.js';
 import { ElfFormatError } from './errors.js';
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
-  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readRel, readShdr, readSym, relEntrySize, splitSymInfo,
+  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readShdr, readSym, relEntrySize,
+  relSymbolIndex, symBind, symType,
 } from './layout.js';
-import { ElfFile, ElfSymbol, Section, type Relocation } from './model.js';
+import { ElfFile, ElfSymbol, Section } from './model.js';
 
 /**
  * Parse a relocatable (or any) ELF file into the editable model. Everything
@@ -50,6 +51,7 @@ class Parser {
   private sections: Section[] = [];
   private names: string[] = [];
   private shoff = 0;
+  private symbolLastUsedIn: Uint32Array | undefined;
 
   constructor(
     private readonly r: ByteReader,
@@ -158,7 +160,9 @@ class Parser {
     this.resolveLinks();
     const symtab = this.findSymtab();
     const symbols = symtab ? this.readSymbols(symtab) : [];
-    for (let i = 1; i < shnum; i++) this.resolveInfo(i, symbols);
+    // The model's list changes with edits; relocation tables decoded later number the input's.
+    const inputSymbols = symbols.slice();
+    for (let i = 1; i < shnum; i++) this.resolveInfo(i, inputSymbols);
 
     return new ElfFile({
       fileName: this.file,
@@ -287,12 +291,13 @@ class Parser {
       this.fail(`has ${entries} entries for ${count} symbols`, xindex.orig!.index, xindex.orig!.offset);
     }
 
-    const symbols: ElfSymbol[] = [];
+    const symbols: ElfSymbol[] = new Array(count);
     const base = symtab.orig!.offset;
+    const names = new StringTableText(strtab.data);
     for (let k = 0; k < count; k++) {
       const at = base + k * l.symSize;
       const raw = readSym(r, l, at);
-      const name = raw.name === 0 ? '' : readCString(strtab.data, raw.name);
+      const name = raw.name === 0 ? '' : names.at(raw.name);
       if (name === undefined) {
         this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);
       }
@@ -326,12 +331,13 @@ class Parser {
       } else {
         special = shndx;
       }
-      const { bind, type } = splitSymInfo(raw.info);
       const { value, size, other } = raw;
+      const bind = symBind(raw.info);
+      const type = symType(raw.info);
       const sym = new ElfSymbol({ name, value, size, bind, type, other, section, special });
       sym.origName = name;
       sym.origNameOffset = raw.name;
-      symbols.push(sym);
+      symbols[k] = sym;
     }
     // gABI: locals first, and sh_info is one past the last local. The writer
     // recomputes sh_info from the order, so a file that breaks this is refused
@@ -381,17 +387,25 @@ class Parser {
     const entsize = relEntrySize(l, isRela);
     const count = this.checkTable(s, entsize, `${sectionTypeName(s.type)} section`);
     const base = s.orig!.offset;
-    const relocs: Relocation[] = new Array(count);
+    // checkTable put every entry in the file; only r_sym can be wrong, and it is checked now, so
+    // decoding later cannot fail.
+    const uses: { symbol: ElfSymbol; index: number }[] = [];
+    // One array for all tables: entry i is the last table (its section index) that used symbol i.
+    const seen = (this.symbolLastUsedIn ??= new Uint32Array(symbols.length));
+    const here = s.orig!.index;
     for (let k = 0; k < count; k++) {
       const at = base + k * entsize;
-      const { offset, sym, type, addend } = readRel(r, l, at, isRela);
+      const sym = relSymbolIndex(r, l, at);
       if (sym >= symbols.length) {
         const reason = `relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`;
         this.fail(reason, s.orig!.index, at);
       }
-      relocs[k] = { offset, type, symbol: symbols[sym]!, addend };
+      if (seen[sym] !== here) {
+        seen[sym] = here;
+        uses.push({ symbol: symbols[sym]!, index: sym });
+      }
     }
-    s.relocations = relocs;
+    s.setEncodedRelocations({ uses, bytes: s.data, symbols, layout: l, littleEndian: r.littleEndian, rela: isRela });
   }
 
   private readGroup(s: Section, h: RawShdr, symbols: ElfSymbol[]): void {

@@ -10,6 +10,7 @@ export class StringTableBuilder {
   private readonly added: Uint8Array[] = [];
   private length: number;
   private known: Map<string, number> | null = null;
+  private text: string | undefined;
 
   constructor(original: Uint8Array) {
     // A table must start with NUL so that offset 0 is the empty string.
@@ -22,6 +23,10 @@ export class StringTableBuilder {
     const b = this.base;
     if (offset < 0 || offset + name.length >= b.length) return false;
     if (b[offset + name.length] !== 0) return false;
+    // One native comparison against the table decoded once; a character above 0xff can still match
+    // the byte it is written as (encodeLatin1 keeps the low byte), so only such names compare bytes.
+    if ((this.text ??= latin1(b, 0, b.length)).startsWith(name, offset)) return true;
+    if (!hasWideCharacter(name)) return false;
     for (let i = 0; i < name.length; i++) if (b[offset + i] !== (name.charCodeAt(i) & 0xff)) return false;
     return true;
   }
@@ -68,18 +73,21 @@ export class StringTableBuilder {
   private index(): Map<string, number> {
     if (this.known) return this.known;
     const m = new Map<string, number>();
-    const b = this.base;
+    // One decode and one split, not a decode a string; the part after the last NUL is no string yet.
+    const parts = (this.text ??= latin1(this.base, 0, this.base.length)).split('\0');
     let start = 0;
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] === 0) {
-        if (i > start) {
-          const s = latin1(b, start, i);
-          if (!m.has(s)) m.set(s, start);
-        }
-        start = i + 1;
-      }
+    for (let k = 0; k < parts.length - 1; k++) {
+      const s = parts[k]!;
+      if (s.length > 0 && !m.has(s)) m.set(s, start);
+      start += s.length + 1;
     }
     this.known = m;
     return m;
   }
+}
+
+/** Whether a character of `s` is above 0xff, so that encodeLatin1 writes only its low byte. */
+function hasWideCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return true;
+  return false;
 }
