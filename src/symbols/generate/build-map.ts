@@ -13,7 +13,7 @@ import { objectsFromKallsyms } from './kallsyms-source.js';
 import { type MapObject, type SymbolMapModel, markExports, sortObjects } from './model.js';
 import { forEachModuleFile } from './module-files.js';
 import { moduleObject } from './module-symbols.js';
-import { vmlinuxFromElf, vmlinuxFromSystemMap } from './vmlinux-symbols.js';
+import { vmlinuxFromElf, vmlinuxFromSystemMapBytes } from './vmlinux-symbols.js';
 
 export interface GenerateInputs {
   /** A /proc/kallsyms dump: vmlinux and every loaded module, nothing else needed. */
@@ -44,7 +44,8 @@ export interface GenerateResult {
  */
 const MAX_TEXT_INPUT = 256 << 20;
 
-async function readText(file: string): Promise<string> {
+/** A text input's bytes (gunzipped), refused when larger than any kallsyms dump or System.map. */
+async function readTextBytes(file: string): Promise<Buffer> {
   let raw: Buffer;
   try {
     raw = await readRegularFile(file);
@@ -58,7 +59,7 @@ async function readText(file: string): Promise<string> {
       `${file}: ${mib} MiB is larger than any kallsyms dump or System.map (at most ${MAX_TEXT_INPUT >> 20} MiB)`,
     );
   }
-  return bytes.toString('utf8');
+  return bytes;
 }
 
 /** Module.symvers exports by object; a read error is kept, to be thrown where the inputs order puts it. */
@@ -130,7 +131,7 @@ export async function collectObjects<M extends { name: string }>(
   // reading them still comes after those of the other inputs, as it always did.
   const symvers = await readExports(inputs.symvers);
   if (inputs.kallsyms !== undefined) {
-    objects.push(...objectsFromKallsyms(await readText(inputs.kallsyms), inputs.kallsyms));
+    objects.push(...objectsFromKallsyms((await readTextBytes(inputs.kallsyms)).toString('utf8'), inputs.kallsyms));
     comments.push(`from kallsyms dump ${basename(inputs.kallsyms)}`);
   }
   if (inputs.vmlinux !== undefined) {
@@ -144,7 +145,8 @@ export async function collectObjects<M extends { name: string }>(
     objects.push(vmlinuxFromElf(readElfSymbols(bytes, inputs.vmlinux), inputs.vmlinux, inputs.kallsymsAll));
     comments.push(`vmlinux from ${basename(inputs.vmlinux)}`);
   } else if (inputs.systemMap !== undefined) {
-    objects.push(vmlinuxFromSystemMap(await readText(inputs.systemMap), inputs.systemMap, inputs.kallsymsAll));
+    const bytes = await readTextBytes(inputs.systemMap);
+    objects.push(vmlinuxFromSystemMapBytes(bytes, inputs.systemMap, inputs.kallsymsAll));
     comments.push(`vmlinux from ${basename(inputs.systemMap)}`);
   }
   hooks.beforeModules?.(objects, comments, symvers.exports);

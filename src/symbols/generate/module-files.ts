@@ -7,7 +7,7 @@
  * decompressors and the disk overlap with parsing.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { type Dirent, closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { InputFileError, assertRegularFile, ioReason, readRegularFileSync } from '../../util/read-file.js';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -22,26 +22,33 @@ export function findModuleFiles(dir: string): string[] {
   // Directories already walked, by device and inode: a symlink back up the tree is walked once.
   const seen = new Set<string>();
   const walk = (d: string) => {
-    let entries: string[];
+    let entries: Dirent[];
     try {
       const st = statSync(d);
       const id = `${st.dev}:${st.ino}`;
       if (seen.has(id)) return;
       seen.add(id);
-      entries = readdirSync(d);
+      // With types: a stat per entry was most of the walk (a distribution has 4,000 modules).
+      entries = readdirSync(d, { withFileTypes: true });
     } catch (err) {
       throw new SymbolSourceError(`cannot list ${d}: ${ioReason(err)}`, { cause: err });
     }
-    for (const name of entries.sort()) {
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const { name } = entry;
       const path = join(d, name);
-      let st;
-      try {
-        st = statSync(path, { throwIfNoEntry: false });
-      } catch (err) {
-        throw new SymbolSourceError(`${path}: ${ioReason(err)}`, { cause: err });
+      // The entry's own type says all but where a symlink points (followed, as stat does).
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        let st;
+        try {
+          st = statSync(path, { throwIfNoEntry: false });
+        } catch (err) {
+          throw new SymbolSourceError(`${path}: ${ioReason(err)}`, { cause: err });
+        }
+        if (!st) continue;
+        isDirectory = st.isDirectory();
       }
-      if (!st) continue;
-      if (st.isDirectory()) {
+      if (isDirectory) {
         // A /lib/modules tree links `build` and `source` back to the kernel sources.
         if (name === 'build' || name === 'source') continue;
         walk(path);
