@@ -85,8 +85,17 @@ async function readExports(files: string[]): Promise<{ exports: Map<string, Set<
   }
 }
 
-/** How each module file becomes one object of the output: a model object, or its finished block. */
-export type ModuleReader<M> = (file: string, bytes: Buffer, exports: ReadonlyMap<string, Set<string>>) => M;
+/**
+ * How each module file becomes one object of the output: a model object, or its finished block.
+ * `whole`, when given, reads every byte of the file: `bytes` then holds only the parts
+ * module-tables.ts reads (see forEachModuleFile).
+ */
+export type ModuleReader<M> = (
+  file: string,
+  bytes: Buffer,
+  exports: ReadonlyMap<string, Set<string>>,
+  whole?: () => Buffer,
+) => M;
 
 export interface Collected<M> {
   /** Objects from a kallsyms dump, vmlinux or System.map, exports marked. */
@@ -157,8 +166,8 @@ export async function collectObjects<M extends { name: string }>(
     await forEachModuleFile(
       inputs.modules,
       ahead,
-      (file, bytes, i) => {
-        const object = readModule(file, bytes, symvers.exports);
+      (file, bytes, i, whole) => {
+        const object = readModule(file, bytes, symvers.exports, whole);
         const previous = byName.get(object.name);
         if (previous !== undefined) {
           warnings.push(duplicateWarning(object.name, previous, file));
@@ -190,8 +199,8 @@ export async function collectObjects<M extends { name: string }>(
 
 export async function generateSymbolMap(inputs: GenerateInputs): Promise<GenerateResult> {
   const opts = { kallsymsAll: inputs.kallsymsAll, moduleUnload: true };
-  const { objects, modules, comments, warnings } = await collectObjects(inputs, (file, bytes, exports) => {
-    const object = moduleObject(readElfSymbols(bytes, file), file, opts);
+  const { objects, modules, comments, warnings } = await collectObjects(inputs, (file, bytes, exports, whole) => {
+    const object = moduleObject(readElfSymbols(whole?.() ?? bytes, file), file, opts);
     markExports(object, exports.get(object.name));
     return object;
   });

@@ -110,8 +110,8 @@ export async function streamInNameOrder(
   try {
     const collected = await collectObjects(
       { ...inputs, modules: order.map((i) => files[i]!) },
-      (file, bytes, exports) => {
-        const block = readBlock(file, bytes, exports);
+      (file, bytes, exports, whole) => {
+        const block = readBlock(file, bytes, exports, whole);
         if (block.name !== predicted[order[next++]!]) ok = false;
         // The first file of a name is the one kept (duplicates come in input order within a name).
         if (!written.has(block.name)) {

@@ -48,11 +48,11 @@ export function objectBlock(object: MapObject, format: OutputFormat): ModuleBloc
 export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean): ModuleReader<ModuleBlock> {
   const opts = { kallsymsAll, moduleUnload: true };
   const writer = new ModuleBlockWriter(format, opts);
-  return (file, bytes, exports) => {
+  return (file, bytes, exports, whole) => {
     const tables = readModuleTables(bytes);
     if (tables !== null) return writer.write(bytes, tables, file, exports);
     // Whatever the direct reader does not take: the model path reads it or names its problem.
-    const object = moduleObject(readElfSymbols(bytes, file), file, opts);
+    const object = moduleObject(readElfSymbols(whole?.() ?? bytes, file), file, opts);
     markExports(object, exports.get(object.name));
     return objectBlock(object, format);
   };

@@ -12,6 +12,7 @@ import { InputFileError, assertRegularFile, ioReason, readRegularFileSync } from
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SymbolSourceError } from '../errors.js';
+import { readModulePartsInto } from './module-parts.js';
 
 export const MODULE_FILE = /\.ko(\.(xz|zst|gz))?$/;
 const SUFFIXES = ['.ko', '.ko.xz', '.ko.zst', '.ko.gz'];
@@ -167,12 +168,14 @@ export function readPlainModuleInto(file: string, scratch: { buf: Buffer }): Buf
  * Read `files` with at most `ahead` reads in flight, handing each result to
  * `consume` in input order (so output never depends on timing). With
  * `scratch`, plain `.ko` files are read at their turn into that one buffer
- * (valid only during `consume`); compressed ones are still decompressed ahead.
+ * (valid only during `consume`), and only the parts the map generator's
+ * direct reader looks at (module-parts.ts): then `whole` reads every byte, for
+ * a consumer that needs more. Compressed files are still decompressed ahead.
  */
 export async function forEachModuleFile(
   files: string[],
   ahead: number,
-  consume: (file: string, bytes: Buffer, index: number) => void,
+  consume: (file: string, bytes: Buffer, index: number, whole?: () => Buffer) => void,
   scratch?: { buf: Buffer },
 ): Promise<void> {
   const pending: (Promise<Buffer> | null)[] = [];
@@ -194,9 +197,11 @@ export async function forEachModuleFile(
   fill();
   for (let i = 0; i < files.length; i++) {
     const read = pending.shift()!;
-    const bytes = read === null ? readPlainModuleInto(files[i]!, scratch!) : await read;
+    const file = files[i]!;
+    const parts = read === null ? readModulePartsInto(file, scratch!) : null;
+    const bytes = parts ?? (read === null ? readPlainModuleInto(file, scratch!) : await read);
     fill();
-    consume(files[i]!, bytes, i);
+    consume(file, bytes, i, parts === null ? undefined : () => readPlainModuleInto(file, scratch!));
     // Let callbacks run between modules (a gzip stream fed as they are read, on zlib's threads).
     if (read === null) await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
   }
