@@ -49,29 +49,38 @@ export async function generateGzippedMap(
 }
 
 /**
- * Blocks gathered into writes of about BATCH_BYTES: each write to a gzip stream
- * is a round trip to zlib's thread, and one per module cost the main thread more
- * than the module's own reading. Deflate's output does not depend on the cuts.
+ * Blocks copied into writes of BATCH_BYTES: each write to a gzip stream is a
+ * round trip to zlib's thread, and one per module cost the main thread more
+ * than the module's own reading. The batch buffers are reused once zlib has
+ * consumed them (first writes to fresh memory cost more than the copy). Deflate's
+ * output does not depend on how its input is cut.
  */
 const BATCH_BYTES = 256 << 10;
 
 export class WriteBatch {
-  private parts: Buffer[] = [];
+  private readonly free: Buffer[] = [];
+  private buf: Buffer | undefined;
   private size = 0;
 
-  constructor(private readonly sink: (bytes: Buffer) => void) {}
+  constructor(private readonly sink: (bytes: Buffer, consumed: () => void) => void) {}
 
+  /** `bytes` may be reused by the caller once this returns. */
   add(bytes: Buffer): void {
-    this.parts.push(bytes);
-    this.size += bytes.length;
-    if (this.size >= BATCH_BYTES) this.flush();
+    if (this.size + bytes.length > BATCH_BYTES) this.flush();
+    if (bytes.length > BATCH_BYTES) {
+      this.sink(Buffer.from(bytes), () => undefined);
+      return;
+    }
+    this.buf ??= this.free.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+    this.size += bytes.copy(this.buf, this.size);
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    this.sink(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size));
-    this.parts = [];
+    const { buf, size } = this;
+    if (buf === undefined || size === 0) return;
+    this.buf = undefined;
     this.size = 0;
+    this.sink(buf.subarray(0, size), () => this.free.push(buf));
   }
 }
 
@@ -99,14 +108,15 @@ export async function streamInNameOrder(
   let next = 0;
   const written = new Set<string>();
   let symbols = 0;
-  const batch = new WriteBatch((bytes) => gz.write(bytes));
+  const batch = new WriteBatch((bytes, consumed) => gz.write(bytes, consumed));
   const write = (block: ModuleBlock) => {
     if (block.writeError) ok = false;
     if (!ok) return;
     batch.add(block.bytes);
     symbols += block.symbols;
   };
-  const readBlock = moduleBlockReader(format, inputs.kallsymsAll);
+  // Lent bytes: each block is copied into the batch as soon as it is made.
+  const readBlock = moduleBlockReader(format, inputs.kallsymsAll, true);
   try {
     const collected = await collectObjects(
       { ...inputs, modules: order.map((i) => files[i]!) },

@@ -44,10 +44,13 @@ export function objectBlock(object: MapObject, format: OutputFormat): ModuleBloc
   }
 }
 
-/** Each module file to its block: directly from its bytes where module-tables.ts takes it, else through the model. */
-export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean): ModuleReader<ModuleBlock> {
+/**
+ * Each module file to its block: directly from its bytes where module-tables.ts takes it, else through the model.
+ * `lend`: a block's bytes are valid until the next module only (see ModuleBlockWriter).
+ */
+export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean, lend = false): ModuleReader<ModuleBlock> {
   const opts = { kallsymsAll, moduleUnload: true };
-  const writer = new ModuleBlockWriter(format, opts);
+  const writer = new ModuleBlockWriter(format, opts, lend);
   return (file, bytes, exports, whole) => {
     const tables = readModuleTables(bytes);
     if (tables !== null) return writer.write(bytes, tables, file, exports);

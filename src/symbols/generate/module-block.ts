@@ -74,6 +74,13 @@ class ByteSink {
     this.length = 0;
     return b;
   }
+
+  /** The bytes written, in place: valid until the next write. */
+  lend(): Buffer {
+    const b = this.buf.subarray(0, this.length);
+    this.length = 0;
+    return b;
+  }
 }
 
 function hasLineBreak(b: Buffer, start: number, end: number): boolean {
@@ -99,9 +106,14 @@ export class ModuleBlockWriter {
   private flags = new Uint8Array(0);
   private fileIds = new Int32Array(0);
 
+  /**
+   * `lend`: each block's bytes stay in the writer's buffer, valid until the next
+   * module (for a caller that copies them on at once); else each block owns a copy.
+   */
   constructor(
     private readonly format: OutputFormat,
     private readonly opts: ModuleOptions,
+    private readonly lend = false,
   ) {}
 
   private grow(count: number): void {
@@ -131,7 +143,7 @@ export class ModuleBlockWriter {
       this.format === 'compact'
         ? this.compact(b, t.symCount, name, files)
         : this.upstream(b, t.symCount, name, listedKsymtab);
-    const block: ModuleBlock = { name, bytes: this.out.take(), symbols };
+    const block: ModuleBlock = { name, bytes: this.lend ? this.out.lend() : this.out.take(), symbols };
     const writeError = nameError ?? (this.format === 'compact' ? fileError : undefined) ?? symbolError;
     if (writeError) block.writeError = writeError;
     return block;
