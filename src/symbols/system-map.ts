@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
-const PLACEHOLDER_MARK = 'The real System.map is in';
+export const PLACEHOLDER_MARK = 'The real System.map is in';
 
 /** Text of (the start of) a System.map is Debian's placeholder. */
 export function isPlaceholderSystemMapText(text: string): boolean {

@@ -13,7 +13,7 @@ import { objectsFromKallsyms } from './kallsyms-source.js';
 import { type MapObject, type SymbolMapModel, markExports, sortObjects } from './model.js';
 import { forEachModuleFile } from './module-files.js';
 import { moduleObject } from './module-symbols.js';
-import { vmlinuxFromElf, vmlinuxFromSystemMap } from './vmlinux-symbols.js';
+import { vmlinuxFromElf, vmlinuxFromSystemMapBytes } from './vmlinux-symbols.js';
 
 export interface GenerateInputs {
   /** A /proc/kallsyms dump: vmlinux and every loaded module, nothing else needed. */
@@ -44,7 +44,8 @@ export interface GenerateResult {
  */
 const MAX_TEXT_INPUT = 256 << 20;
 
-async function readText(file: string): Promise<string> {
+/** A text input's bytes (gunzipped), refused when larger than any kallsyms dump or System.map. */
+async function readTextBytes(file: string): Promise<Buffer> {
   let raw: Buffer;
   try {
     raw = await readRegularFile(file);
@@ -58,7 +59,7 @@ async function readText(file: string): Promise<string> {
       `${file}: ${mib} MiB is larger than any kallsyms dump or System.map (at most ${MAX_TEXT_INPUT >> 20} MiB)`,
     );
   }
-  return bytes.toString('utf8');
+  return bytes;
 }
 
 /** Module.symvers exports by object; a read error is kept, to be thrown where the inputs order puts it. */
@@ -84,8 +85,17 @@ async function readExports(files: string[]): Promise<{ exports: Map<string, Set<
   }
 }
 
-/** How each module file becomes one object of the output: a model object, or its finished block. */
-export type ModuleReader<M> = (file: string, bytes: Buffer, exports: ReadonlyMap<string, Set<string>>) => M;
+/**
+ * How each module file becomes one object of the output: a model object, or its finished block.
+ * `whole`, when given, reads every byte of the file: `bytes` then holds only the parts
+ * module-tables.ts reads (see forEachModuleFile).
+ */
+export type ModuleReader<M> = (
+  file: string,
+  bytes: Buffer,
+  exports: ReadonlyMap<string, Set<string>>,
+  whole?: () => Buffer,
+) => M;
 
 export interface Collected<M> {
   /** Objects from a kallsyms dump, vmlinux or System.map, exports marked. */
@@ -130,7 +140,7 @@ export async function collectObjects<M extends { name: string }>(
   // reading them still comes after those of the other inputs, as it always did.
   const symvers = await readExports(inputs.symvers);
   if (inputs.kallsyms !== undefined) {
-    objects.push(...objectsFromKallsyms(await readText(inputs.kallsyms), inputs.kallsyms));
+    objects.push(...objectsFromKallsyms((await readTextBytes(inputs.kallsyms)).toString('utf8'), inputs.kallsyms));
     comments.push(`from kallsyms dump ${basename(inputs.kallsyms)}`);
   }
   if (inputs.vmlinux !== undefined) {
@@ -144,7 +154,8 @@ export async function collectObjects<M extends { name: string }>(
     objects.push(vmlinuxFromElf(readElfSymbols(bytes, inputs.vmlinux), inputs.vmlinux, inputs.kallsymsAll));
     comments.push(`vmlinux from ${basename(inputs.vmlinux)}`);
   } else if (inputs.systemMap !== undefined) {
-    objects.push(vmlinuxFromSystemMap(await readText(inputs.systemMap), inputs.systemMap, inputs.kallsymsAll));
+    const bytes = await readTextBytes(inputs.systemMap);
+    objects.push(vmlinuxFromSystemMapBytes(bytes, inputs.systemMap, inputs.kallsymsAll));
     comments.push(`vmlinux from ${basename(inputs.systemMap)}`);
   }
   hooks.beforeModules?.(objects, comments, symvers.exports);
@@ -155,8 +166,8 @@ export async function collectObjects<M extends { name: string }>(
     await forEachModuleFile(
       inputs.modules,
       ahead,
-      (file, bytes, i) => {
-        const object = readModule(file, bytes, symvers.exports);
+      (file, bytes, i, whole) => {
+        const object = readModule(file, bytes, symvers.exports, whole);
         const previous = byName.get(object.name);
         if (previous !== undefined) {
           warnings.push(duplicateWarning(object.name, previous, file));
@@ -188,8 +199,8 @@ export async function collectObjects<M extends { name: string }>(
 
 export async function generateSymbolMap(inputs: GenerateInputs): Promise<GenerateResult> {
   const opts = { kallsymsAll: inputs.kallsymsAll, moduleUnload: true };
-  const { objects, modules, comments, warnings } = await collectObjects(inputs, (file, bytes, exports) => {
-    const object = moduleObject(readElfSymbols(bytes, file), file, opts);
+  const { objects, modules, comments, warnings } = await collectObjects(inputs, (file, bytes, exports, whole) => {
+    const object = moduleObject(readElfSymbols(whole?.() ?? bytes, file), file, opts);
     markExports(object, exports.get(object.name));
     return object;
   });

@@ -48,6 +48,42 @@ export async function generateGzippedMap(
   return { data, objects: map.objects, symbols: map.symbols, warnings: map.warnings };
 }
 
+/**
+ * Blocks copied into writes of BATCH_BYTES: each write to a gzip stream is a
+ * round trip to zlib's thread, and one per module cost the main thread more
+ * than the module's own reading. The batch buffers are reused once zlib has
+ * consumed them (first writes to fresh memory cost more than the copy). Deflate's
+ * output does not depend on how its input is cut.
+ */
+const BATCH_BYTES = 256 << 10;
+
+export class WriteBatch {
+  private readonly free: Buffer[] = [];
+  private buf: Buffer | undefined;
+  private size = 0;
+
+  constructor(private readonly sink: (bytes: Buffer, consumed: () => void) => void) {}
+
+  /** `bytes` may be reused by the caller once this returns. */
+  add(bytes: Buffer): void {
+    if (this.size + bytes.length > BATCH_BYTES) this.flush();
+    if (bytes.length > BATCH_BYTES) {
+      this.sink(Buffer.from(bytes), () => undefined);
+      return;
+    }
+    this.buf ??= this.free.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+    this.size += bytes.copy(this.buf, this.size);
+  }
+
+  flush(): void {
+    const { buf, size } = this;
+    if (buf === undefined || size === 0) return;
+    this.buf = undefined;
+    this.size = 0;
+    this.sink(buf.subarray(0, size), () => this.free.push(buf));
+  }
+}
+
 /** The streamed way; null when a prediction failed (the caller then makes the map the plain way). */
 export async function streamInNameOrder(
   inputs: GenerateInputs,
@@ -72,18 +108,20 @@ export async function streamInNameOrder(
   let next = 0;
   const written = new Set<string>();
   let symbols = 0;
+  const batch = new WriteBatch((bytes, consumed) => gz.write(bytes, consumed));
   const write = (block: ModuleBlock) => {
     if (block.writeError) ok = false;
     if (!ok) return;
-    gz.write(block.bytes);
+    batch.add(block.bytes);
     symbols += block.symbols;
   };
-  const readBlock = moduleBlockReader(format, inputs.kallsymsAll);
+  // Lent bytes: each block is copied into the batch as soon as it is made.
+  const readBlock = moduleBlockReader(format, inputs.kallsymsAll, true);
   try {
     const collected = await collectObjects(
       { ...inputs, modules: order.map((i) => files[i]!) },
-      (file, bytes, exports) => {
-        const block = readBlock(file, bytes, exports);
+      (file, bytes, exports, whole) => {
+        const block = readBlock(file, bytes, exports, whole);
         if (block.name !== predicted[order[next++]!]) ok = false;
         // The first file of a name is the one kept (duplicates come in input order within a name).
         if (!written.has(block.name)) {
@@ -97,7 +135,7 @@ export async function streamInNameOrder(
         beforeModules: (objects, comments, exports) => {
           const all = [...comments, modulesComment(names.size, inputs.kallsymsAll)];
           if (inputs.symvers.length > 0) all.push(exportsComment(inputs.symvers));
-          gz.write(headerBytes(format, all));
+          batch.add(headerBytes(format, all));
           // Only vmlinux comes before the modules; it sorts first.
           if (objects.some((o) => o.name !== 'vmlinux')) ok = false;
           for (const o of objects) {
@@ -108,6 +146,7 @@ export async function streamInNameOrder(
       },
     );
     if (!ok || collected.modules.length !== names.size) return null;
+    batch.flush();
     gz.end();
     await finished;
     const warnings: string[] = [];

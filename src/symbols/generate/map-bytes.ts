@@ -44,15 +44,18 @@ export function objectBlock(object: MapObject, format: OutputFormat): ModuleBloc
   }
 }
 
-/** Each module file to its block: directly from its bytes where module-tables.ts takes it, else through the model. */
-export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean): ModuleReader<ModuleBlock> {
+/**
+ * Each module file to its block: directly from its bytes where module-tables.ts takes it, else through the model.
+ * `lend`: a block's bytes are valid until the next module only (see ModuleBlockWriter).
+ */
+export function moduleBlockReader(format: OutputFormat, kallsymsAll: boolean, lend = false): ModuleReader<ModuleBlock> {
   const opts = { kallsymsAll, moduleUnload: true };
-  const writer = new ModuleBlockWriter(format, opts);
-  return (file, bytes, exports) => {
+  const writer = new ModuleBlockWriter(format, opts, lend);
+  return (file, bytes, exports, whole) => {
     const tables = readModuleTables(bytes);
     if (tables !== null) return writer.write(bytes, tables, file, exports);
     // Whatever the direct reader does not take: the model path reads it or names its problem.
-    const object = moduleObject(readElfSymbols(bytes, file), file, opts);
+    const object = moduleObject(readElfSymbols(whole?.() ?? bytes, file), file, opts);
     markExports(object, exports.get(object.name));
     return objectBlock(object, format);
   };

@@ -11,7 +11,7 @@ import { SHN, STB, STT } from '../../elf/index.js';
 import { isGlobalKind } from '../nm-letters.js';
 import { modinfoStringsOf } from './elf-symbols.js';
 import { type ModuleOptions, moduleNameFromModinfo, sectionKeptAfterInit } from './module-symbols.js';
-import { type ModuleTables, SYM, SYM_SIZE } from './module-tables.js';
+import { type ModuleTables, SYM, SYM_SIZE, nulBefore } from './module-tables.js';
 import { classBySection, nmKindFromClass } from './nm-kind.js';
 import { type OutputFormat, assertWritable, compactObjectText, upstreamObjectText } from './write-map.js';
 
@@ -74,6 +74,19 @@ class ByteSink {
     this.length = 0;
     return b;
   }
+
+  /** The bytes written, in place: valid until the next write. */
+  lend(): Buffer {
+    const b = this.buf.subarray(0, this.length);
+    this.length = 0;
+    return b;
+  }
+}
+
+/** `__ksymtab_` at b[start]; compared here, where Buffer.compare's call into C++ cost more than the bytes. */
+function startsWithKsymtab(b: Buffer, start: number): boolean {
+  for (let i = 0; i < KSYMTAB.length; i++) if (b[start + i] !== KSYMTAB[i]) return false;
+  return true;
 }
 
 function hasLineBreak(b: Buffer, start: number, end: number): boolean {
@@ -99,9 +112,14 @@ export class ModuleBlockWriter {
   private flags = new Uint8Array(0);
   private fileIds = new Int32Array(0);
 
+  /**
+   * `lend`: each block's bytes stay in the writer's buffer, valid until the next
+   * module (for a caller that copies them on at once); else each block owns a copy.
+   */
   constructor(
     private readonly format: OutputFormat,
     private readonly opts: ModuleOptions,
+    private readonly lend = false,
   ) {}
 
   private grow(count: number): void {
@@ -131,7 +149,7 @@ export class ModuleBlockWriter {
       this.format === 'compact'
         ? this.compact(b, t.symCount, name, files)
         : this.upstream(b, t.symCount, name, listedKsymtab);
-    const block: ModuleBlock = { name, bytes: this.out.take(), symbols };
+    const block: ModuleBlock = { name, bytes: this.lend ? this.out.lend() : this.out.take(), symbols };
     const writeError = nameError ?? (this.format === 'compact' ? fileError : undefined) ?? symbolError;
     if (writeError) block.writeError = writeError;
     return block;
@@ -153,7 +171,8 @@ export class ModuleBlockWriter {
       const at = t.symOffset + k * SYM_SIZE;
       const nameOffset = b.readUInt32LE(at + SYM.name);
       const start = t.strOffset + nameOffset;
-      const end = nameOffset === 0 ? start : b.indexOf(0, start);
+      // module-tables.ts checked that every name ends within the string table.
+      const end = nameOffset === 0 ? start : nulBefore(b, start, t.strOffset + t.strSize);
       const info = b[at + SYM.info]!;
       const type = info & 0xf;
       const bind = info >> 4;
@@ -190,7 +209,7 @@ export class ModuleBlockWriter {
         }
         fileIds[k] = id;
       }
-      if (end - start > KSYMTAB.length && b.compare(KSYMTAB, 0, KSYMTAB.length, start, start + KSYMTAB.length) === 0) {
+      if (end - start > KSYMTAB.length && startsWithKsymtab(b, start)) {
         const exported = b.toString('latin1', start + KSYMTAB.length, end);
         ksymtab.add(exported);
         if (keptAfterInit) listedKsymtab.add(exported);

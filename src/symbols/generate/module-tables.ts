@@ -159,6 +159,15 @@ export function readModuleTables(b: Buffer): ModuleTables | null {
   return t;
 }
 
+/**
+ * The first NUL in b[from, limit), or -1. A loop in JavaScript: symbol names are
+ * short, and Buffer.indexOf's call into C++ cost more than the scan itself.
+ */
+export function nulBefore(b: Buffer, from: number, limit: number): number {
+  for (let i = from; i < limit; i++) if (b[i] === 0) return i;
+  return -1;
+}
+
 /** gABI: locals first, sh_info one past the last local; every name and section index readable. */
 function symbolOrderAccepted(b: Buffer, t: ModuleTables, info: number): boolean {
   let firstNonLocal = t.symCount;
@@ -168,8 +177,7 @@ function symbolOrderAccepted(b: Buffer, t: ModuleTables, info: number): boolean 
     const nameOffset = b.readUInt32LE(at + SYM.name);
     if (nameOffset !== 0) {
       if (nameOffset >= t.strSize) return false;
-      const end = b.indexOf(0, t.strOffset + nameOffset);
-      if (end < 0 || end >= strEnd) return false;
+      if (nulBefore(b, t.strOffset + nameOffset, strEnd) < 0) return false;
     }
     const shndx = b.readUInt16LE(at + SYM.shndx);
     if (shndx === SHN.XINDEX || (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE && shndx >= t.shnum)) return false;

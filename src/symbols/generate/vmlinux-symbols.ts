@@ -9,6 +9,7 @@ import { type OrderableSymbol, compareKallsymsOrder, kallsymsDrops } from '../ka
 import type { ElfSymbols } from './elf-symbols.js';
 import type { MapObject, MapSymbol } from './model.js';
 import { isPlaceholderSystemMapText } from '../system-map.js';
+import { parseSimpleSystemMap } from './system-map-lines.js';
 
 interface Candidate extends OrderableSymbol {
   seq: number;
@@ -82,4 +83,31 @@ export function vmlinuxFromSystemMap(text: string, fileName: string, kallsymsAll
     cands.push({ name: m[3]!, kind: m[2]!, address: BigInt(`0x${m[1]}`), seq: i });
   }
   return toObject(cands, kallsymsAll);
+}
+
+/**
+ * vmlinuxFromSystemMap from the file's bytes: the same object, without a
+ * string, regex match and BigInt per line when every line is plain ASCII
+ * (`parseSimpleSystemMap`); anything else is decoded and read by
+ * vmlinuxFromSystemMap, which also names the problem of a bad line.
+ */
+export function vmlinuxFromSystemMapBytes(bytes: Buffer, fileName: string, kallsymsAll = true): MapObject {
+  const lines = kallsymsAll ? parseSimpleSystemMap(bytes) : null;
+  if (lines === null) return vmlinuxFromSystemMap(bytes.toString('utf8'), fileName, kallsymsAll);
+  const { hi, lo, kinds, names } = lines;
+  const kept: number[] = [];
+  for (let i = 0; i < names.length; i++) if (!kallsymsDrops(names[i]!, kinds[i]!)) kept.push(i);
+  // Addresses compare as two 32-bit halves; ties by kallsyms' rules, then line order (the indices).
+  kept.sort(
+    (a, b) =>
+      hi[a]! - hi[b]! ||
+      lo[a]! - lo[b]! ||
+      compareKallsymsOrder(
+        { name: names[a]!, kind: kinds[a]!, address: 0n },
+        { name: names[b]!, kind: kinds[b]!, address: 0n },
+        a - b,
+      ),
+  );
+  const symbols = kept.map((i): MapSymbol => ({ name: names[i]!, kind: kinds[i]! }));
+  return { name: 'vmlinux', symbols, loadView: false };
 }
