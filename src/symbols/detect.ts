@@ -43,7 +43,7 @@ export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
 }
 
 /** The reader of a line-oriented format, for a map whose first bytes are `head`. */
-function lineReader(
+export function lineReader(
   format: Exclude<MapFormat, 'yaml'>,
   head: Buffer,
   file: string,

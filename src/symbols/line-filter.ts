@@ -2,15 +2,16 @@
  * The line loop in WebAssembly: a window of input bytes in wasm memory, and
  * a scan (wasm/line-filter.wat) that finds its lines sixteen bytes at a time
  * and hands JavaScript only the lines a reader must see. On the 20 MB
- * distribution map that is ~1.5% of the lines, and the visitor calls, the
- * indexOf calls and the pre-filter of the others are gone.
+ * distribution map and the benchmark's 200 names that is ~5,000 of 920,000
+ * lines (the 4,024 object lines and the hits), so neither the visitor nor the
+ * matcher runs often enough for V8 to spend time optimising them.
  *
  * The readers stay the judges: a selected line is visited exactly as the
  * JavaScript loop (line-scan.ts) would visit it, with its number, so hits,
  * objects and errors are the same. The scan reports:
- *   - lines whose name passes the reader's pre-filter table (NameMatcher.filter,
- *     NameMatcher's filterKey), so a matcher must never match a name whose
- *     table entry is zero (NameMatcher.match does not);
+ *   - lines whose name passes both tables of the reader's NameMatcher.filter
+ *     (filterKey, then nameHashKey), so a matcher must never match a name
+ *     whose entries are zero (NameMatcher.match does not);
  *   - lines that change the reader's state: upstream and compact `*object`
  *     lines, compact `@<id>` lines, the first line of each kallsyms module run,
  *     the first vmlinux line, and lines naming `alsoNames`;
@@ -20,7 +21,7 @@
  * window in ordinary memory and uses line-scan.ts.
  */
 import type { LineCursor, LineVisitor } from './line-scan.js';
-import { filterKey } from './name-matcher.js';
+import { FILTER_ENTRIES, filterKey, nameHashKey } from './name-matcher.js';
 import { LINE_FILTER_WASM } from './wasm/line-filter.wasm.js';
 
 /** The line-oriented formats the wasm scan knows. */
@@ -29,7 +30,7 @@ export type FilteredFormat = 'upstream' | 'compact' | 'kallsyms' | 'symvers';
 /** What a reader needs to see of its input. */
 export interface LineSelection {
   format: FilteredFormat;
-  /** The reader's pre-filter table: 65536 entries, non-zero at the keys of wanted names. */
+  /** The reader's NameMatcher.filter: two tables of FILTER_ENTRIES, zero where a name is certainly not wanted. */
   filter: Uint8Array;
   /** Further names whose lines the reader must see (a System.map's marks). */
   alsoNames?: readonly Uint8Array[];
@@ -37,11 +38,10 @@ export interface LineSelection {
 
 const FORMAT_CODE: Readonly<Record<FilteredFormat, number>> = { upstream: 1, compact: 2, kallsyms: 3, symvers: 4 };
 
-// Memory layout, as in line-filter.wat.
-const FILTER_SIZE = 1 << 16;
-const RECORDS_AT = 66560;
+// Memory layout, as in line-filter.wat: the filter tables at 0.
+const RECORDS_AT = 132096;
 const RECORD_CAPACITY = 4096;
-const WINDOW_AT = 131072;
+const WINDOW_AT = 196608;
 /** A sixteen-byte block load may start up to fifteen bytes before the window's end. */
 const SLACK = 16;
 const PAGE = 65536;
@@ -113,9 +113,11 @@ export class WasmLineWindow {
 
   /** Start scanning an input of this format; `line` is the number of lines before the first scanned. */
   begin(selection: LineSelection, line: number): void {
-    this.memory.set(selection.filter.subarray(0, FILTER_SIZE), 0);
+    this.memory.set(selection.filter.subarray(0, 2 * FILTER_ENTRIES), 0);
     for (const name of selection.alsoNames ?? []) {
-      if (name.length > 0) this.memory[filterKey(name, 0, name.length)] = 1;
+      if (name.length === 0) continue;
+      this.memory[filterKey(name, 0, name.length)] = 1;
+      this.memory[FILTER_ENTRIES + nameHashKey(name, 0, name.length)] = 1;
     }
     this.wasm.begin(FORMAT_CODE[selection.format], line);
   }

@@ -11,7 +11,7 @@
  * node:zlib is loaded on the first gzip input only: it loads Node's stream
  * modules, which a plain map does not need.
  */
-import { closeSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Zlib from 'node:zlib';
 import { InputFileError, openRegularFileSync, readRegularFile, readRegularFileSync } from '../util/read-file.js';
@@ -218,19 +218,35 @@ class GunzipSource implements ByteSource {
   }
 }
 
-/** Bytes already in memory (a gzip input inflated in one go). */
-class BufferSource implements ByteSource {
+/** A gzip file inflated in one go, on the first read. */
+class WholeGunzipSource implements ByteSource {
+  private bytes: Buffer | undefined;
   private at = 0;
 
-  constructor(private readonly bytes: Buffer) {}
+  constructor(
+    private readonly compressed: FileSource,
+    private readonly file: string,
+    private readonly limit: number,
+  ) {}
 
   read(into: Buffer, at: number, length: number): number {
+    if (!this.bytes) {
+      const chunks: Buffer[] = [];
+      for (let chunk = Buffer.allocUnsafe(GZIP_READ); ; chunk = Buffer.allocUnsafe(GZIP_READ)) {
+        const n = this.compressed.read(chunk, 0, chunk.length);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+      }
+      this.bytes = maybeGunzip(Buffer.concat(chunks), this.file, this.limit);
+    }
     const n = this.bytes.copy(into, at, this.at, this.at + length);
     this.at += n;
     return n;
   }
 
-  close(): void {}
+  close(): void {
+    this.compressed.close();
+  }
 }
 
 export interface InputOptions {
@@ -281,17 +297,7 @@ export class InputReader {
     if (!gzip) return new FileSource(file, fd);
     const limit = options.limit ?? MAX_INFLATED;
     const source = options.wholeGzip ? undefined : GunzipSource.create(file, fd, limit);
-    if (source) return source;
-    let raw: Buffer;
-    try {
-      // The descriptor's own position is still 0: every read so far gave its position.
-      raw = readFileSync(fd);
-    } catch (err) {
-      throw unreadable(file, err);
-    } finally {
-      closeSync(fd);
-    }
-    return new BufferSource(maybeGunzip(raw, file, limit));
+    return source ?? new WholeGunzipSource(new FileSource(file, fd), file, limit);
   }
 
   /** Open `file` (a SymbolMapError at line 0 if it cannot be read as a regular file). */
@@ -318,7 +324,11 @@ export class InputReader {
 
   /** The first bytes of the input: HEAD_BYTES or more, or all of it when shorter. */
   async head(): Promise<Buffer> {
-    if (this.filled < HEAD_BYTES) this.fill();
+    this.fill();
+    while (this.filled < HEAD_BYTES && !this.ended) {
+      this.grow();
+      this.fill();
+    }
     return this.window.subarray(0, this.filled);
   }
 
