@@ -173,6 +173,7 @@ export function compactMapReader(head: Buffer, file: string, matcher: NameMatche
   return {
     skip: 1,
     visit,
+    lines: { format: 'compact', filter: matcher.filter },
     finish: () => {
       rankHits(map);
       return map;

@@ -43,7 +43,7 @@ export function detectMapFormat(bytes: Buffer, file: string): MapFormat {
 }
 
 /** The reader of a line-oriented format, for a map whose first bytes are `head`. */
-function lineReader(
+export function lineReader(
   format: Exclude<MapFormat, 'yaml'>,
   head: Buffer,
   file: string,
@@ -71,6 +71,6 @@ export function scanMap(bytes: Buffer, file: string, format: MapFormat, matcher:
 export async function scanMapInput(input: InputReader, format: MapFormat, matcher: NameMatcher): Promise<ScannedMap> {
   if (format === 'yaml') return scanYamlMap(await input.whole(), input.file, matcher);
   const reader = lineReader(format, await input.head(), input.file, matcher);
-  await input.forEachLine(reader.visit, reader.skip);
+  await input.forEachLine(reader.visit, reader.skip, reader.lines);
   return reader.finish();
 }

@@ -37,6 +37,8 @@ export function looksLikeKallsyms(firstLine: string): boolean {
 const SYSTEM_MAP_MARKS = new NameMatcher(SYSTEM_MAP_ONLY_NAMES, false);
 /** Their lengths, a cheap test before the matcher (one bit per length). */
 const SYSTEM_MAP_MARK_LENGTHS = SYSTEM_MAP_ONLY_NAMES.reduce((bits, n) => bits | (1 << n.length), 0);
+/** Their bytes, for the lines the wasm scan must report (line-filter.ts). */
+const SYSTEM_MAP_MARK_BYTES = SYSTEM_MAP_ONLY_NAMES.map((n) => Buffer.from(n, 'latin1'));
 
 /**
  * The object of the module column of consecutive lines: module symbols come
@@ -118,5 +120,6 @@ export function kallsymsMapReader(file: string, matcher: NameMatcher): MapLineRe
     rankHits(map);
     return map;
   };
-  return { skip: 0, visit, finish };
+  const lines = { format: 'kallsyms', filter: matcher.filter, alsoNames: SYSTEM_MAP_MARK_BYTES } as const;
+  return { skip: 0, visit, lines, finish };
 }

@@ -4,6 +4,7 @@
  * Ranks are derived afterwards (see `rankHits`), so a reader can drop entries
  * at the end (System.map's absolute symbols) without recounting.
  */
+import type { LineSelection } from './line-filter.js';
 import type { LineVisitor } from './line-scan.js';
 
 export type MapFormat = 'upstream' | 'kallsyms' | 'compact' | 'yaml';
@@ -88,11 +89,13 @@ export function rankHits(map: ScannedMap): void {
 /**
  * A line-oriented map reader: `skip` header lines (checked on the input's
  * head when the reader was made), then `visit` for every other line (see
- * line-scan.ts), then `finish` for the result.
+ * line-scan.ts), then `finish` for the result. `lines` says which lines
+ * `visit` needs (line-filter.ts): the others it would visit for nothing.
  */
 export interface MapLineReader {
   skip: number;
   visit: LineVisitor;
+  lines: LineSelection;
   finish(): ScannedMap;
 }
 

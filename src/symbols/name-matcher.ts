@@ -35,6 +35,14 @@ function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
+/** Entries of each of NameMatcher's two filter tables. */
+export const FILTER_ENTRIES = 1 << 16;
+
+/** The second filter table's index for the name bytes[start, end): its whole-name hash, 16 bits. */
+export function nameHashKey(bytes: Uint8Array, start: number, end: number): number {
+  return fnv1a(bytes, start, end) & (FILTER_ENTRIES - 1);
+}
+
 export class NameMatcher {
   /** The wanted names; a match returns an index into this array. */
   readonly names: readonly string[];
@@ -43,8 +51,14 @@ export class NameMatcher {
   private readonly encoded: Uint8Array[];
   private readonly slots: Int32Array;
   private readonly mask: number;
-  /** Non-zero at filterKey() of every wanted spelling; zero means "certainly not wanted". */
-  readonly filter = new Uint8Array(1 << 16);
+  /**
+   * Two tables in one array, each zero where a name is certainly not wanted:
+   * [0, FILTER_ENTRIES) at filterKey() of every wanted spelling, which match()
+   * tests; then at nameHashKey() of every wanted spelling, which the wasm scan
+   * tests as well (line-filter.ts) so that JavaScript sees few lines besides
+   * the hits. A matcher that must see every name fills the whole array.
+   */
+  readonly filter = new Uint8Array(2 * FILTER_ENTRIES);
 
   /**
    * @param names the wanted names (duplicates and empty strings ignored)
@@ -62,7 +76,9 @@ export class NameMatcher {
     this.mask = cap - 1;
     this.encoded.forEach((b, id) => {
       this.filter[filterKey(b, 0, b.length)] = 1;
-      let slot = fnv1a(b, 0, b.length) & this.mask;
+      const hash = fnv1a(b, 0, b.length);
+      this.filter[FILTER_ENTRIES + (hash & (FILTER_ENTRIES - 1))] = 1;
+      let slot = hash & this.mask;
       while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
       this.slots[slot] = id;
     });

@@ -7,11 +7,16 @@
  * renamed or piped file still works. For whole reads the output buffer is
  * sized from the gzip trailer (ISIZE) so zlib writes one chunk instead of
  * concatenating many.
+ *
+ * node:zlib is loaded on the first gzip input only: it loads Node's stream
+ * modules, which a plain map does not need.
  */
-import { closeSync, createReadStream, readSync } from 'node:fs';
-import { type ZlibOptions, createGunzip, gunzipSync } from 'node:zlib';
+import { closeSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 import { InputFileError, openRegularFileSync, readRegularFile, readRegularFileSync } from '../util/read-file.js';
 import { SymbolMapError } from './errors.js';
+import { type LineSelection, WasmLineWindow } from './line-filter.js';
 import { type LineCursor, type LineVisitor, scanLines } from './line-scan.js';
 
 const GZIP_MAGIC0 = 0x1f;
@@ -25,6 +30,12 @@ const MAX_CHUNK = 1 << 30;
  */
 export const MAX_INFLATED = 1 << 30;
 
+let zlibModule: typeof Zlib | undefined;
+function zlib(): typeof Zlib {
+  zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib;
+  return zlibModule;
+}
+
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC0 && bytes[1] === GZIP_MAGIC1;
 }
@@ -36,16 +47,20 @@ export function maybeGunzip(bytes: Buffer, file: string, limit = MAX_INFLATED): 
   const isize = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
   const chunkSize = Math.min(MAX_CHUNK, Math.max(64 * 1024, isize + 1));
   try {
-    return gunzipSync(bytes, { chunkSize: Math.min(chunkSize, limit), maxOutputLength: limit });
+    return zlib().gunzipSync(bytes, { chunkSize: Math.min(chunkSize, limit), maxOutputLength: limit });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(file, limit, err);
-    throw new SymbolMapError(file, 0, `cannot decompress gzip data: ${(err as Error).message}`, { cause: err });
+    throw cannotInflate(file, err);
   }
 }
 
 function tooLarge(file: string, limit: number, cause: unknown): SymbolMapError {
   const why = `decompresses to more than ${limit / (1 << 20)} MiB; no symbol map is that large`;
   return new SymbolMapError(file, 0, why, { cause });
+}
+
+function cannotInflate(file: string, err: unknown): SymbolMapError {
+  return new SymbolMapError(file, 0, `cannot decompress gzip data: ${(err as Error).message}`, { cause: err });
 }
 
 function unreadable(file: string, err: unknown): SymbolMapError {
@@ -78,131 +93,264 @@ export function readInputSync(file: string): Buffer {
 }
 
 /**
- * The reused window of a streamed input. 512 KiB: large enough that reads
- * and chunk hand-overs are few, small enough that its first use (fresh pages
- * fault in at ~17 us each on a busy machine) costs little; reading a 20 MB
- * map whole would fault in all 20 MB.
+ * The first size of a streamed input's window. 512 KiB: large enough that
+ * reads and scans are few, small enough that its first use (fresh pages fault
+ * in at ~17 us each on a busy machine) costs little; reading a 20 MB map whole
+ * would fault in all 20 MB.
  */
 const WINDOW = 1 << 19;
+/** Compressed bytes read at a time from a gzip input. */
+const GZIP_READ = 1 << 18;
 /** What format detection looks at (detectMapFormat reads at most this much). */
 export const HEAD_BYTES = 4096;
 
+/** Where an input's bytes come from: read() fills into[at, at + n) and returns n, 0 at the end. */
+interface ByteSource {
+  read(into: Buffer, at: number, length: number): number;
+  close(): void;
+}
+
+/** A file read as it is. */
+class FileSource implements ByteSource {
+  private position = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly fd: number,
+  ) {}
+
+  read(into: Buffer, at: number, length: number): number {
+    let n: number;
+    try {
+      n = readSync(this.fd, into, at, length, this.position);
+    } catch (err) {
+      throw unreadable(this.file, err);
+    }
+    this.position += n;
+    return n;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The parts of zlib's native handle that a Gunzip object drives (Node's own sync path drives it the same way). */
+interface ZlibHandle {
+  writeSync(flush: number, input: Buffer, inAt: number, inLength: number, out: Buffer, at: number, size: number): void;
+  onerror: (message: string, errno: number, code: string) => void;
+}
+
 /**
- * One input read front to back through a reused window: the file's bytes,
- * or for gzip its inflated bytes, which zlib produces on the thread pool
- * while the lines already inflated are scanned.
+ * A gzip file inflated straight into the caller's window: zlib's handle
+ * driven synchronously, compressed input read through a reused buffer. No
+ * stream, no output chunk allocated per 64 KiB and copied again (on the
+ * 20 MB distribution map the stream's machinery and the fresh chunks cost
+ * more than the inflating), and nothing held beyond the two buffers.
+ */
+class GunzipSource implements ByteSource {
+  private readonly gunzip: Zlib.Gunzip;
+  private readonly handle: ZlibHandle;
+  /** After writeSync: output bytes left free, input bytes left unread. */
+  private readonly state: Uint32Array;
+  private readonly input = Buffer.allocUnsafeSlow(GZIP_READ);
+  private inputAt = 0;
+  private inputLeft = 0;
+  private inputEnded = false;
+  private inflated = 0;
+  private failure: Error | undefined;
+  private readonly compressed: FileSource;
+
+  constructor(
+    private readonly file: string,
+    fd: number,
+    private readonly limit: number,
+    gunzip: Zlib.Gunzip,
+  ) {
+    this.compressed = new FileSource(file, fd);
+    this.gunzip = gunzip;
+    const inner = gunzip as unknown as { _handle: ZlibHandle; _writeState: Uint32Array };
+    this.handle = inner._handle;
+    this.state = inner._writeState;
+    // zlib reports a data error through this callback, during writeSync.
+    this.handle.onerror = (message, errno, code) => {
+      this.failure = Object.assign(new Error(message), { errno, code });
+    };
+  }
+
+  /** A GunzipSource, or undefined when this Node's Gunzip lacks the handle it drives. */
+  static create(file: string, fd: number, limit: number): GunzipSource | undefined {
+    const gunzip = new (zlib().Gunzip)();
+    const inner = gunzip as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
+    if (typeof inner._handle?.writeSync !== 'function' || !(inner._writeState instanceof Uint32Array)) {
+      gunzip.close();
+      return undefined;
+    }
+    return new GunzipSource(file, fd, limit, gunzip);
+  }
+
+  read(into: Buffer, at: number, length: number): number {
+    const z = zlib().constants;
+    for (;;) {
+      if (this.inputLeft === 0 && !this.inputEnded) {
+        this.inputAt = 0;
+        this.inputLeft = this.compressed.read(this.input, 0, this.input.length);
+        this.inputEnded = this.inputLeft === 0;
+      }
+      const flush = this.inputEnded ? z.Z_FINISH : z.Z_NO_FLUSH;
+      this.handle.writeSync(flush, this.input, this.inputAt, this.inputLeft, into, at, length);
+      if (this.failure) throw cannotInflate(this.file, this.failure);
+      const produced = length - this.state[0]!;
+      const consumed = this.inputLeft - this.state[1]!;
+      this.inputAt += consumed;
+      this.inputLeft -= consumed;
+      this.inflated += produced;
+      if (this.inflated > this.limit) throw tooLarge(this.file, this.limit, undefined);
+      if (produced > 0) return produced;
+      // Nothing came out: the end, or zlib wants no more of what is left (the stream has ended).
+      if (this.inputEnded || consumed === 0) return 0;
+    }
+  }
+
+  close(): void {
+    this.gunzip.close();
+    this.compressed.close();
+  }
+}
+
+/** A gzip file inflated in one go, on the first read. */
+class WholeGunzipSource implements ByteSource {
+  private bytes: Buffer | undefined;
+  private at = 0;
+
+  constructor(
+    private readonly compressed: FileSource,
+    private readonly file: string,
+    private readonly limit: number,
+  ) {}
+
+  read(into: Buffer, at: number, length: number): number {
+    if (!this.bytes) {
+      const chunks: Buffer[] = [];
+      for (let chunk = Buffer.allocUnsafe(GZIP_READ); ; chunk = Buffer.allocUnsafe(GZIP_READ)) {
+        const n = this.compressed.read(chunk, 0, chunk.length);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+      }
+      this.bytes = maybeGunzip(Buffer.concat(chunks), this.file, this.limit);
+    }
+    const n = this.bytes.copy(into, at, this.at, this.at + length);
+    this.at += n;
+    return n;
+  }
+
+  close(): void {
+    this.compressed.close();
+  }
+}
+
+export interface InputOptions {
+  /** Most bytes a gzip input may inflate to (MAX_INFLATED). */
+  limit?: number;
+  /** First window size (tests split lines across small windows). */
+  window?: number;
+  /** Scan with the WebAssembly line filter where there is one (default true; false: line-scan.ts only). */
+  wasm?: boolean;
+  /** Inflate gzip in one go, not through the window (as where zlib's handle is out of reach). */
+  wholeGzip?: boolean;
+}
+
+/**
+ * One input read front to back through a reused window, in wasm memory
+ * when the wasm line filter runs here (see line-filter.ts): the file's
+ * bytes, or for gzip its inflated bytes.
  */
 export class InputReader {
-  private window = Buffer.allocUnsafeSlow(WINDOW);
+  private readonly lines: WasmLineWindow | undefined;
+  private window: Buffer;
   /** window[0, filled) holds input not yet consumed. */
   private filled = 0;
   private ended = false;
-  private position = 0;
-  private inflated = 0;
-  private chunks: AsyncIterator<Buffer> | undefined;
-  /** A gzip chunk that did not fit in the window, and how much of it was taken. */
-  private pending: Buffer | undefined;
-  private pendingUsed = 0;
-  private fd: number | undefined;
+  private source: ByteSource | undefined;
 
   private constructor(
     readonly file: string,
     fd: number,
-    private readonly limit: number,
+    options: InputOptions,
   ) {
-    this.fd = fd;
-    const magic = Buffer.alloc(2);
-    if (readSync(fd, magic, 0, 2, 0) === 2 && isGzip(magic)) this.chunks = this.inflate(fd);
+    const size = options.window ?? WINDOW;
+    this.lines = options.wasm === false ? undefined : WasmLineWindow.create(size);
+    this.window = this.lines?.window ?? Buffer.allocUnsafeSlow(size);
+    this.source = InputReader.sourceOf(file, fd, options);
+  }
+
+  /** The source of the input open as `fd`, which it owns from here on (and closes if this throws). */
+  private static sourceOf(file: string, fd: number, options: InputOptions): ByteSource {
+    let gzip: boolean;
+    try {
+      const magic = Buffer.alloc(2);
+      gzip = readSync(fd, magic, 0, 2, 0) === 2 && isGzip(magic);
+    } catch (err) {
+      closeSync(fd);
+      throw unreadable(file, err);
+    }
+    if (!gzip) return new FileSource(file, fd);
+    const limit = options.limit ?? MAX_INFLATED;
+    const source = options.wholeGzip ? undefined : GunzipSource.create(file, fd, limit);
+    return source ?? new WholeGunzipSource(new FileSource(file, fd), file, limit);
   }
 
   /** Open `file` (a SymbolMapError at line 0 if it cannot be read as a regular file). */
-  static open(file: string, limit = MAX_INFLATED): InputReader {
+  static open(file: string, options: InputOptions = {}): InputReader {
     let fd: number;
     try {
       fd = openRegularFileSync(file);
     } catch (err) {
       throw unreadable(file, err);
     }
-    return new InputReader(file, fd, limit);
-  }
-
-  private inflate(fd: number): AsyncIterator<Buffer> {
-    this.fd = undefined; // the read stream closes it
-    // Compressed input in 256 KiB pieces (few trips through the stream machinery), inflated in 64 KiB
-    // ones: zlib allocates each output piece afresh, and until a GC frees them they count in the peak
-    // memory. On the 20 MB distribution map 256 KiB output pieces saved ~240 M instructions
-    // (cachegrind) but raised the peak RSS from ~77 MB to ~83 MB, past issue 10's 80 MB.
-    const raw = createReadStream('', { fd, start: 0, highWaterMark: 1 << 18 });
-    // Up to 1 MiB inflated ahead of the scan: zlib keeps working while JavaScript scans
-    // (zlib passes stream options on to its Transform, though its types do not say so).
-    const gunzip = createGunzip({ chunkSize: 1 << 16, readableHighWaterMark: 1 << 20 } as ZlibOptions);
-    raw.on('error', (err) => gunzip.destroy(Object.assign(err, { readError: true })));
-    raw.pipe(gunzip);
-    return gunzip[Symbol.asyncIterator]();
-  }
-
-  /** The next inflated chunk, or undefined at the end. */
-  private async nextChunk(): Promise<Buffer | undefined> {
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await this.chunks!.next();
-    } catch (err) {
-      if ((err as { readError?: boolean }).readError) throw unreadable(this.file, err);
-      throw new SymbolMapError(this.file, 0, `cannot decompress gzip data: ${(err as Error).message}`, { cause: err });
-    }
-    if (r.done) return undefined;
-    this.inflated += r.value.length;
-    if (this.inflated > this.limit) throw tooLarge(this.file, this.limit, undefined);
-    return r.value;
+    return new InputReader(file, fd, options);
   }
 
   /** Read until the window is full or the input has ended. */
-  private async fill(): Promise<void> {
+  private fill(): void {
     while (!this.ended && this.filled < this.window.length) {
-      if (!this.chunks) {
-        const n = readSync(this.fd!, this.window, this.filled, this.window.length - this.filled, this.position);
-        this.position += n;
-        this.filled += n;
-        if (n === 0) this.ended = true;
-        continue;
-      }
-      if (!this.pending) {
-        this.pending = await this.nextChunk();
-        this.pendingUsed = 0;
-        if (!this.pending) {
-          this.ended = true;
-          break;
-        }
-      }
-      const n = this.pending.copy(this.window, this.filled, this.pendingUsed);
+      if (!this.source) throw new SymbolMapError(this.file, 0, 'read after close');
+      const n = this.source.read(this.window, this.filled, this.window.length - this.filled);
+      if (n === 0) this.ended = true;
       this.filled += n;
-      this.pendingUsed += n;
-      if (this.pendingUsed === this.pending.length) this.pending = undefined;
     }
     if (this.ended) this.close();
   }
 
   /** The first bytes of the input: HEAD_BYTES or more, or all of it when shorter. */
   async head(): Promise<Buffer> {
-    if (this.filled < HEAD_BYTES) await this.fill();
+    this.fill();
+    while (this.filled < HEAD_BYTES && !this.ended) {
+      this.grow();
+      this.fill();
+    }
     return this.window.subarray(0, this.filled);
   }
 
   /** The whole input (for YAML, which is parsed as a whole). */
   async whole(): Promise<Buffer> {
-    await this.fill();
+    this.fill();
     while (!this.ended) {
       this.grow();
-      await this.fill();
+      this.fill();
     }
     return this.window.subarray(0, this.filled);
   }
 
-  /** Visit every line (see line-scan.ts), skipping the first `skip` lines (headers checked on head()). */
-  async forEachLine(visit: LineVisitor, skip = 0): Promise<void> {
+  /**
+   * Visit every line (see line-scan.ts), skipping the first `skip` lines
+   * (headers checked on head()). With `select`, the visitor may be spared
+   * the lines line-filter.ts says it does not need.
+   */
+  async forEachLine(visit: LineVisitor, skip = 0, select?: LineSelection): Promise<void> {
     const cursor: LineCursor = { line: 0 };
     let from = 0;
-    await this.fill();
+    this.fill();
     while (cursor.line < skip) {
       const nl = this.window.subarray(0, this.filled).indexOf(10, from);
       if (nl >= 0) {
@@ -212,31 +360,40 @@ export class InputReader {
         return;
       } else {
         this.grow();
-        await this.fill();
+        this.fill();
       }
     }
+    const lines = select && this.lines;
+    if (lines) lines.begin(select, cursor.line);
     for (;;) {
-      const rest = scanLines(this.window, from, this.filled, this.ended, cursor, visit);
+      const rest = lines
+        ? lines.scanLines(from, this.filled, this.ended, cursor, visit)
+        : scanLines(this.window, from, this.filled, this.ended, cursor, visit);
       if (this.ended) return;
       // Keep the unfinished line; a line longer than the whole window makes it grow.
       if (rest === 0) this.grow();
       else this.window.copy(this.window, 0, rest, this.filled);
       this.filled -= rest;
       from = 0;
-      await this.fill();
+      this.fill();
     }
   }
 
   private grow(): void {
-    const bigger = Buffer.allocUnsafeSlow(this.window.length * 2);
+    const size = this.window.length * 2;
+    if (this.lines) {
+      this.lines.grow(size);
+      this.window = this.lines.window;
+      return;
+    }
+    const bigger = Buffer.allocUnsafeSlow(size);
     this.window.copy(bigger, 0, 0, this.filled);
     this.window = bigger;
   }
 
   /** Release the file (reading to the end does it too). */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    if (this.chunks && !this.ended) void this.chunks.return?.();
+    this.source?.close();
+    this.source = undefined;
   }
 }

@@ -277,7 +277,7 @@ export async function loadSymbolIndex(
     const exports: Map<string, ExportEntry>[] = [];
     for (const [i, file] of opts.symvers.entries()) {
       const scan = new SymversScan(file, matcher);
-      await inputs[opts.maps.length + i]!.forEachLine(scan.visit);
+      await inputs[opts.maps.length + i]!.forEachLine(scan.visit, 0, scan.lines);
       exports.push(scan.found);
     }
     const index = new LoadedSymbolIndex(maps, opts.symvers.map((file) => new WholeInput(file)));

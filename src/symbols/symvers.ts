@@ -9,6 +9,7 @@
  * name: basename with '-' and ',' turned into '_'.
  */
 import { SymbolMapError } from './errors.js';
+import type { LineSelection } from './line-filter.js';
 import { type LineVisitor, scanAllLines } from './line-scan.js';
 import { moduleNameFromPath } from './module-name.js';
 import type { NameMatcher } from './name-matcher.js';
@@ -56,9 +57,12 @@ function symversLines(
 export class SymversScan {
   readonly found = new Map<string, ExportEntry>();
   readonly visit: LineVisitor;
+  /** The lines `visit` needs (line-filter.ts). */
+  readonly lines: LineSelection;
 
   constructor(file: string, matcher: NameMatcher) {
     const found = this.found;
+    this.lines = { format: 'symvers', filter: matcher.filter };
     this.visit = symversLines(file, (bytes, nameStart, nameEnd, moduleStart, moduleEnd, line) => {
       const id = matcher.match(bytes, nameStart, nameEnd);
       if (id < 0 || id >= matcher.size) return;

@@ -48,5 +48,5 @@ export function upstreamMapReader(head: Buffer, file: string, matcher: NameMatch
     if (id < size) map.hits.push({ object, nameId: id, line });
     else map.exports.push({ object, nameId: id - size, line });
   };
-  return { skip: 1, visit, finish: () => map };
+  return { skip: 1, visit, lines: { format: 'upstream', filter: matcher.filter }, finish: () => map };
 }

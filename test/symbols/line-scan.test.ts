@@ -112,7 +112,7 @@ describe('InputReader', () => {
       .catch((e: unknown) => e);
     expect(err1).toBeInstanceOf(SymbolMapError);
     expect((err1 as Error).message).toBe(`${truncated}:0: cannot decompress gzip data: unexpected end of file`);
-    const err2 = await InputReader.open(whole, 1 << 20)
+    const err2 = await InputReader.open(whole, { limit: 1 << 20 })
       .forEachLine(() => {})
       .catch((e: unknown) => e);
     expect((err2 as Error).message).toBe(`${whole}:0: decompresses to more than 1 MiB; no symbol map is that large`);
