@@ -19,7 +19,7 @@
  * the 20 MB distribution map).
  */
 import { detectMapFormat, scanMap, scanMapInput } from './detect.js';
-import type { MapFormat, MapHit, ScannedMap } from './map-scan.js';
+import type { ExportMark, MapFormat, MapHit, ScannedMap } from './map-scan.js';
 import { NameMatcher } from './name-matcher.js';
 import { type SimilarName, SimilarNameCollector } from './similar-names.js';
 import { InputReader, readInputSync } from './read-input.js';
@@ -101,9 +101,15 @@ class LoadedSymbolIndex implements SymbolIndex {
         }
       }
     });
+    // Each map's first export mark per name, found in one pass (a search per name grew as names x marks).
+    const firstMarks = scans.map((scan) => {
+      const first = new Map<number, ExportMark>();
+      for (const mark of scan.exports) if (!first.has(mark.nameId)) first.set(mark.nameId, mark);
+      return first;
+    });
     matcher.names.forEach((name, nameId) => {
       const facts = batch[nameId]!;
-      facts.exporter = this.findExporter(name, nameId, scans, exports);
+      facts.exporter = this.findExporter(name, nameId, scans, firstMarks, exports);
       this.facts.set(name, facts);
       facts.definitions = this.buildDefinitions(name, facts);
     });
@@ -113,14 +119,15 @@ class LoadedSymbolIndex implements SymbolIndex {
     name: string,
     nameId: number,
     scans: ScannedMap[],
+    firstMarks: Map<number, ExportMark>[],
     exports: Map<string, ExportEntry>[],
   ): ExportEntry | undefined {
     for (const table of exports) {
       const e = table.get(name);
       if (e) return e;
     }
-    for (const scan of scans) {
-      const mark = scan.exports.find((x) => x.nameId === nameId);
+    for (const [i, scan] of scans.entries()) {
+      const mark = firstMarks[i]!.get(nameId);
       if (mark) return { name, object: scan.objects[mark.object]!, origin: { file: scan.file, line: mark.line } };
     }
     return undefined;
