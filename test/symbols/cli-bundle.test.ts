@@ -38,6 +38,21 @@ describe('the bundled CLI', () => {
     expect(/[\u0080-\u{10ffff}]/u.test(code)).toBe(false);
   });
 
+  it('loads no Node module it does not need to start: no child_process, streams or network', () => {
+    // commander requires node:child_process at load (build-bundle.mjs gives it a lazy stand-in), and
+    // so did the map generator: with it came Node's stream and network modules, ~3% of Node's start-up.
+    const probe = [
+      'const before = new Set(process.moduleLoadList);',
+      `require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))}).loadBundledCli();`,
+      'console.log(process.moduleLoadList.filter((m) => !before.has(m)).join("\\n"));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = r.stdout.split('\n');
+    expect(loaded).toContain('NativeModule vm');
+    for (const m of ['child_process', 'net', 'stream', 'zlib']) expect(loaded).not.toContain(`NativeModule ${m}`);
+  });
+
   it('is refused by V8 when the cache is from another V8 (version hash changed), and still runs', () => {
     const data = Buffer.from(cache.subarray(id.length + 1));
     // V8's code cache header: magic number, then the V8 version hash.
