@@ -4,14 +4,14 @@
  * the result atomically. The CLI and the package's API both call this; the
  * CLI only parses arguments and prints.
  */
-import { promises as fs } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ElfFile, parseElf } from '../elf/index.js';
 import { loadPositions, loadSymbolIndex } from '../symbols/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { KlpError, describeError } from '../util/errors.js';
 import { EXIT } from '../util/exit-codes.js';
-import { InputFileError, readRegularFile } from '../util/read-file.js';
+import { InputFileError, readRegularFileSync } from '../util/read-file.js';
 import { type ConversionResult, convertElf, symbolsToLookUp } from './convert.js';
 import { autoInputs, fromKdir, type KernelInputs, moduleRelease } from './kernel-inputs.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from './symbol-source.js';
@@ -76,7 +76,9 @@ export async function convertFile(o: ConvertFileOptions): Promise<ConvertFileRes
     symvers.push(...found.symvers);
   }
 
-  const input = await readRegularFile(o.input);
+  // Synchronous file calls here and in writeFileAtomic: each promise-based call is a round trip
+  // through libuv's thread pool, and a conversion is a few of them in a row with nothing to overlap.
+  const input = readRegularFileSync(o.input);
   const elf = parseElf(input, o.input);
   if (symbols.length === 0 && symvers.length === 0 && o.auto) {
     const found = await findKernelInputs(elf, o.input, o.onNote ?? (() => {}));
@@ -97,7 +99,7 @@ export async function convertFile(o: ConvertFileOptions): Promise<ConvertFileRes
 
   if (o.dryRun) return { ...result, machine, written: false };
   try {
-    const mode = (await fs.stat(o.input)).mode & 0o777;
+    const mode = statSync(o.input).mode & 0o777;
     await writeFileAtomic(o.output, result.output, mode);
   } catch (e) {
     throw new OutputWriteError(o.output, e, { ...result, machine, written: false });
@@ -123,15 +125,23 @@ async function findKernelInputs(elf: ElfFile, file: string, note: (text: string)
   return found;
 }
 
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The directory of `path` exists and `path` is not a directory: a write there can succeed. */
 export async function assertWritablePath(path: string, what: string): Promise<void> {
   const dir = dirname(resolve(path));
-  const d = await fs.stat(dir).catch(() => undefined);
+  const d = statOrUndefined(dir);
   if (!d?.isDirectory()) {
     const why = d ? `${dir} is not a directory` : `no directory ${dir}`;
     throw new InputFileError(path, `cannot write ${what} there: ${why}`);
   }
-  const f = await fs.stat(path).catch(() => undefined);
+  const f = statOrUndefined(path);
   if (f?.isDirectory()) throw new InputFileError(path, `cannot write ${what} there: it is a directory`);
   // The atomic write renames over the target: never over a device, a FIFO or a socket.
   if (f && !f.isFile()) throw new InputFileError(path, `cannot write ${what} there: it is not a regular file`);

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -8,18 +8,29 @@ import { basename, dirname, join } from 'node:path';
  * Writing over the input itself (in == out) is therefore safe.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o644): Promise<void> {
+  // Synchronous calls: five promise-based ones cost five trips through libuv's thread pool, ~7 ms
+  // of a small conversion's time idle (CPU profile), with nothing else to do meanwhile.
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.klp-convert.tmp`);
-  let handle: fs.FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await fs.open(tmp, 'wx', mode);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(tmp, path);
+    fd = openSync(tmp, 'wx', mode);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
   } catch (e) {
-    await handle?.close().catch(() => {});
-    await fs.rm(tmp, { force: true }).catch(() => {});
+    // The write's own error is the one to report, whatever cleaning up says.
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // already reporting e
+    }
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // already reporting e
+    }
     throw e;
   }
 }
