@@ -238,13 +238,20 @@ export function relEntrySize(l: ClassLayout, rela: boolean): number {
   return rela ? l.relaSize : l.relSize;
 }
 
+/**
+ * Where ELF64 r_info's two 32-bit halves lie in a REL/RELA entry (r_info is the second 8-byte word):
+ * r_sym is the high half, r_type the low, so which comes first depends on the byte order.
+ */
+const rSym64At = (littleEndian: boolean): number => (littleEndian ? 12 : 8);
+const rType64At = (littleEndian: boolean): number => (littleEndian ? 8 : 12);
+
 /** r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. */
 export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
   if (!l.is64 || !r.holds(at, relEntrySize(l, rela))) return readRelFieldByField(r, l, at, rela);
   // ELF64 with the entry in the file: r_info as two 32-bit halves (symbol high, type low), no bigint arithmetic.
   const v = r.view;
   const le = r.littleEndian;
-  const type = v.getUint32(at + (le ? 8 : 12), le);
+  const type = v.getUint32(at + rType64At(le), le);
   const sym = relSymbolIndex(r, l, at);
   return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
 }
@@ -252,7 +259,7 @@ export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean
 /** r_sym of the REL or RELA entry at `at`, which the caller knows lies in the file: splitRelInfo's, no bigint. */
 export function relSymbolIndex(r: ByteReader, l: ClassLayout, at: number): number {
   const le = r.littleEndian;
-  if (l.is64) return r.view.getUint32(at + (le ? 12 : 8), le);
+  if (l.is64) return r.view.getUint32(at + rSym64At(le), le);
   return r.view.getUint32(at + l.wordSize, le) >>> 8;
 }
 
@@ -270,8 +277,8 @@ export function writeRel(
   if (l.is64) {
     // r_info as its two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
     const le = wr.littleEndian;
-    wr.u32(at + (le ? 12 : 8), sym);
-    wr.u32(at + (le ? 8 : 12), e.type);
+    wr.u32(at + rSym64At(le), sym);
+    wr.u32(at + rType64At(le), e.type);
   } else wr.word(at + w, joinRelInfo(sym, e.type, false), false);
   if (rela) wr.word(at + 2 * w, e.addend, l.is64);
 }
