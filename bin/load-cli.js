@@ -14,6 +14,8 @@ const { Script } = require('node:vm');
 const DIST = join(__dirname, '..', 'dist');
 const BUNDLE = join(DIST, 'klp-convert.cjs');
 const CACHE = join(DIST, 'klp-convert.cache');
+// The yaml package, bundled apart (the CLI's bundle requires it on first need).
+const YAML_BUNDLE = join(DIST, 'klp-convert-yaml.cjs');
 const MAIN = join(DIST, 'cli', 'main.js');
 
 function mtime(url) {
@@ -55,4 +57,4 @@ function loadBundledCli() {
   return compileBundle(code, cachedData).exports;
 }
 
-module.exports = { BUNDLE, CACHE, cacheFor, compileBundle, loadBundledCli };
+module.exports = { BUNDLE, CACHE, YAML_BUNDLE, cacheFor, compileBundle, loadBundledCli };
