@@ -102,6 +102,29 @@ describe('InputReader', () => {
     }
   });
 
+  it('scans inputs one after another through one window, each from the head it read, whole() bytes kept', async () => {
+    const texts = [manyLines(1 << 20, 3), 'short\nmap\n', manyLines(700_000, 5)];
+    const inputs = texts.map((t, i) => InputReader.open(writeTemp(dir, `seq${i}`, t, i === 2)));
+    const yaml = InputReader.open(writeTemp(dir, 'whole', texts[1]!));
+    const heads = await Promise.all(inputs.map((input) => input.head()));
+    heads.forEach((h, i) => expect(h.toString('latin1')).toBe(texts[i]!.slice(0, 4096)));
+    const kept = await yaml.whole();
+    const memories = new Set<ArrayBufferLike>();
+    for (const [i, input] of inputs.entries()) {
+      const { seen, visit } = collector();
+      await input.forEachLine((b, s, e, l) => {
+        memories.add(b.buffer);
+        visit(b, s, e, l);
+      });
+      expect(seen, `input ${i}`).toEqual(expected(texts[i]!));
+    }
+    // The window (wasm memory) of the first scan, taken back and used again; not the one held by whole().
+    expect(memories.size).toBe(1);
+    expect(memories.has(kept.buffer)).toBe(false);
+    expect(kept.toString('latin1')).toBe(texts[1]);
+    yaml.close();
+  });
+
   it('reports a broken gzip stream and one that inflates past the limit as map errors at line 0', async () => {
     const whole = writeTemp(dir, 'lines', text, true);
     const { readFileSync } = await import('node:fs');
