@@ -147,5 +147,5 @@ async function makeCache() {
     rmSync(work, { recursive: true, force: true });
   }
   const id = code.slice(0, code.indexOf('\n'));
-  writeFileSync(loader.CACHE, Buffer.concat([Buffer.from(`${id}\n`), script.createCachedData()]));
+  writeFileSync(loader.CACHE, Buffer.concat([Buffer.from(loader.cacheHeader(id)), script.createCachedData()]));
 }
