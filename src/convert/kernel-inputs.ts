@@ -5,7 +5,6 @@
  * was built for (its vermagic release).
  */
 import { promises as fs } from 'node:fs';
-import { release as runningRelease } from 'node:os';
 import { join } from 'node:path';
 import type { ElfFile } from '../elf/index.js';
 import { isRealSystemMap } from '../symbols/system-map.js';
@@ -94,7 +93,8 @@ export async function autoInputs(release: string, root = process.env.KLP_CONVERT
   }
   const running = root
     ? (await fs.readFile(join(root, 'proc/sys/kernel/osrelease'), 'utf8').catch(() => '')).trim()
-    : runningRelease();
+    : // node:os on first need: most runs name their inputs.
+      (await import('node:os')).release();
   if (running === release && (await kallsymsShowsAddresses(kallsyms))) found.symbols.push(kallsyms);
   return { ...found, release, searched: [build, bootMap, `${kallsyms} (if ${release} is running)`] };
 }

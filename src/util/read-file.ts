@@ -3,8 +3,9 @@
  * cannot be read, a FIFO with no writer blocks the read forever, and a device
  * such as /dev/zero never ends: each is refused by name, before any read.
  */
-import { openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+// node:fs's callback calls, not node:fs/promises: loading that module loads a dozen more (readline,
+// watchers, directory streams), ~60 fresh pages at every start of a CLI that mostly reads synchronously.
+import { openSync, readFile, readFileSync, stat, statSync, type Stats } from 'node:fs';
 import { KlpError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -72,8 +73,8 @@ export function assertRegularFile(path: string): void {
 
 export async function readRegularFile(path: string): Promise<Buffer> {
   try {
-    checked(path, await stat(path));
-    return await readFile(path);
+    checked(path, await new Promise<Stats>((done, fail) => stat(path, (e, s) => (e ? fail(e) : done(s)))));
+    return await new Promise<Buffer>((done, fail) => readFile(path, (e, b) => (e ? fail(e) : done(b))));
   } catch (err) {
     throw asInputFileError(path, err);
   }

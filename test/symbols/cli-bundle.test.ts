@@ -4,11 +4,12 @@
 // and the bundle converts byte for byte as the compiled modules do.
 // (Here with the symbol-map tests: the bundle exists to make map lookups cheap to start.)
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 
@@ -41,19 +42,32 @@ describe('the bundled CLI', () => {
     expect(/[\u0080-\u{10ffff}]/u.test(code)).toBe(false);
   });
 
-  it('loads no Node module it does not need to start: no child_process, streams or network', () => {
+  it('loads no Node module it does not need, to start or to convert from plain maps', () => {
     // commander requires node:child_process at load (build-bundle.mjs gives it a lazy stand-in), and
     // so did the map generator: with it came Node's stream and network modules, ~3% of Node's start-up.
+    // node:fs/promises brings readline, watchers and directory streams; node:os is for --auto only.
+    const symvers = join(dir, 'Module.symvers');
+    writeFileSync(symvers, gunzipSync(readFileSync(join(SAMPLE, 'Module.symvers.gz'))));
+    const map = join(dir, 'symbols.klp');
+    writeFileSync(map, 'klp-convert-symbol-data.0.1\n*vmlinux\nsaved_command_line\nnr_processes\n');
+    const args = ['-q', map, '-e', symvers, join(SAMPLE, 'klpt_cmdline.ko'), join(dir, 'plain.ko')];
     const probe = [
+      'const loaded = (since) => process.moduleLoadList.filter((m) => !since.has(m));',
       'const before = new Set(process.moduleLoadList);',
-      `require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))}).loadBundledCli();`,
-      'console.log(process.moduleLoadList.filter((m) => !before.has(m)).join("\\n"));',
+      `const cli = require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))}).loadBundledCli();`,
+      'const started = new Set(process.moduleLoadList);',
+      'const atStart = loaded(before);',
+      `cli.main(${JSON.stringify(args)}).then((status) => {`,
+      '  require("node:fs").writeSync(1, JSON.stringify({ status, atStart, converting: loaded(started) }));',
+      '});',
     ].join('\n');
     const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const loaded = r.stdout.split('\n');
-    expect(loaded).toContain('NativeModule vm');
-    for (const m of ['child_process', 'net', 'stream', 'zlib']) expect(loaded).not.toContain(`NativeModule ${m}`);
+    const { status, atStart, converting } = JSON.parse(r.stdout) as Record<string, unknown> & { atStart: string[] };
+    expect(status).toBe(0);
+    expect(atStart).toContain('NativeModule vm');
+    for (const m of ['child_process', 'net', 'stream', 'zlib']) expect(atStart).not.toContain(`NativeModule ${m}`);
+    expect(converting).toEqual([]);
   });
 
   it('is refused by V8 when the cache is from another V8 (version hash changed), and still runs', () => {
