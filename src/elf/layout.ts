@@ -263,6 +263,36 @@ export function relSymbolIndex(r: ByteReader, l: ClassLayout, at: number): numbe
   return r.view.getUint32(at + l.wordSize, le) >>> 8;
 }
 
+/** Whether this machine's own byte order is little-endian (typed arrays read in it). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A relocation table as 32-bit words, each entry's r_sym at words[k * stride + first] >>> shift. */
+export interface RelSymbolWords {
+  words: Uint32Array;
+  stride: number;
+  first: number;
+  shift: number;
+}
+
+/**
+ * The `count` entries at `at` as words, when r_sym can be read from one word in this machine's byte
+ * order (the file's order is the host's and the table is 4-aligned, as tables are): reading every
+ * entry's symbol index then costs one typed-array load, not a DataView call, which matters for the
+ * thousands of debug-info relocations a module carries and which run before any code is optimised.
+ * Undefined otherwise; relSymbolIndex reads any entry.
+ */
+export function relSymbolWords(
+  r: ByteReader, l: ClassLayout, at: number, count: number, rela: boolean,
+): RelSymbolWords | undefined {
+  const start = r.bytes.byteOffset + at;
+  if (r.littleEndian !== HOST_LITTLE_ENDIAN || start % 4 !== 0) return undefined;
+  const size = relEntrySize(l, rela);
+  const words = new Uint32Array(r.bytes.buffer, start, (count * size) / 4);
+  // ELF32 r_info is (sym << 8) | type, the entry's second word.
+  if (!l.is64) return { words, stride: size / 4, first: 1, shift: 8 };
+  return { words, stride: size / 4, first: rSym64At(r.littleEndian) / 4, shift: 0 };
+}
+
 function readRelFieldByField(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
   const w = l.wordSize;
   const { sym, type } = splitRelInfo(r.word(at + w, l.is64), l.is64);

@@ -6,7 +6,7 @@ import { ElfFormatError } from './errors.js';
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
   headerFieldOffset, type HeaderField, type RawShdr, readHeader, readShdr, readSym, relEntrySize,
-  relSymbolIndex, symBind, symType,
+  relSymbolIndex, relSymbolWords, symBind, symType,
 } from './layout.js';
 import { ElfFile, ElfSymbol, Section } from './model.js';
 
@@ -393,9 +393,12 @@ class Parser {
     // One array for all tables: entry i is the last table (its section index) that used symbol i.
     const seen = (this.symbolLastUsedIn ??= new Uint32Array(symbols.length));
     const here = s.orig!.index;
+    const fast = relSymbolWords(r, l, base, count, isRela);
+    const words = fast?.words;
+    const { stride, first, shift } = fast ?? { stride: 0, first: 0, shift: 0 };
     for (let k = 0; k < count; k++) {
       const at = base + k * entsize;
-      const sym = relSymbolIndex(r, l, at);
+      const sym = words ? words[k * stride + first]! >>> shift : relSymbolIndex(r, l, at);
       if (sym >= symbols.length) {
         const reason = `relocation ${k}: symbol index ${sym} is out of range (${symbols.length} symbols)`;
         this.fail(reason, s.orig!.index, at);

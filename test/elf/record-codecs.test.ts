@@ -8,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { ByteReader, ByteWriter, StringTableText, readCString } from '../../src/elf/bytes.js';
 import { ElfFormatError } from '../../src/elf/errors.js';
 import {
-  LAYOUT32, LAYOUT64, joinRelInfo, readRel, readSym, relEntrySize, splitRelInfo, writeRel,
+  LAYOUT32, LAYOUT64, joinRelInfo, readRel, readSym, relEntrySize, relSymbolIndex, relSymbolWords, splitRelInfo,
+  writeRel,
 } from '../../src/elf/layout.js';
 import { StringTableBuilder } from '../../src/elf/strtab.js';
 
@@ -53,6 +54,34 @@ describe('relocation entries', () => {
       }
     });
   }
+
+  test('a table read as words gives the r_sym of every entry as relSymbolIndex does, where it may be', () => {
+    const host = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    for (const l of [LAYOUT32, LAYOUT64]) {
+      for (const rela of [false, true]) {
+        const size = relEntrySize(l, rela);
+        const bytes = randomBytes(8 + size * 40, size + (rela ? 1 : 0));
+        for (const le of ENDIANS) {
+          const r = new ByteReader(bytes, le, 'x.ko');
+          for (const at of [0, 4, 8]) {
+            const fast = relSymbolWords(r, l, at, 40, rela);
+            if (le !== host) {
+              expect(fast, 'only in the host byte order').toBeUndefined();
+              continue;
+            }
+            const { words, stride, first, shift } = fast!;
+            const read = Array.from({ length: 40 }, (_, k) => words[k * stride + first]! >>> shift);
+            expect(read).toEqual(Array.from({ length: 40 }, (_, k) => relSymbolIndex(r, l, at + k * size)));
+          }
+          // Not 4-aligned: no word view.
+          expect(relSymbolWords(r, l, 2, 40, rela)).toBeUndefined();
+          // A Buffer that is a slice of a larger one: the slice's own offset counts.
+          const slice = new ByteReader(new Uint8Array(bytes.buffer, 2, bytes.length - 2), le, 'x.ko');
+          expect(relSymbolWords(slice, l, 0, 4, rela)).toBeUndefined();
+        }
+      }
+    }
+  });
 
   test('an entry past the end of the file fails on the field that runs out, as before', () => {
     const bytes = new Uint8Array(20); // a RELA entry needs 24
