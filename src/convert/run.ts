@@ -99,8 +99,11 @@ export async function convertFile(o: ConvertFileOptions): Promise<ConvertFileRes
 
   if (o.dryRun) return { ...result, machine, written: false };
   try {
-    const mode = statSync(o.input).mode & 0o777;
-    await writeFileAtomic(o.output, result.output, mode);
+    const inputStat = statSync(o.input);
+    // In place (in == out), the old bytes are the only copy of the module: flushed before the rename.
+    const outputStat = statOrUndefined(o.output);
+    const inPlace = outputStat?.ino === inputStat.ino && outputStat.dev === inputStat.dev;
+    await writeFileAtomic(o.output, result.output, inputStat.mode & 0o777, { durable: inPlace });
   } catch (e) {
     throw new OutputWriteError(o.output, e, { ...result, machine, written: false });
   }
