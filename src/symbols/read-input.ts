@@ -8,8 +8,9 @@
  * sized from the gzip trailer (ISIZE) so zlib writes one chunk instead of
  * concatenating many.
  *
- * node:zlib is loaded on the first gzip input only: it loads Node's stream
- * modules, which a plain map does not need.
+ * A streamed gzip input drives Node's native zlib handle from its binding
+ * (bindingInflater); node:zlib, which loads Node's stream modules, is loaded
+ * only for a whole read or where that handle is out of reach.
  */
 import { closeSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -142,6 +143,66 @@ interface ZlibHandle {
   onerror: (message: string, errno: number, code: string) => void;
 }
 
+/** An inflating handle, the state array its writeSync fills (output bytes left free, input bytes left unread). */
+interface Inflater {
+  handle: ZlibHandle;
+  state: Uint32Array;
+  close(): void;
+}
+
+// zlib.h's flush values, part of its ABI since 1995.
+const Z_NO_FLUSH = 0;
+const Z_FINISH = 4;
+
+interface NativeZlib extends ZlibHandle {
+  init(windowBits: number, level: number, memLevel: number, strategy: number, state: Uint32Array,
+    onAsyncWrite: () => void, dictionary: undefined): void;
+  close(): void;
+}
+
+/** Whether Node would warn about process.binding (DEP0111 is shown only with pending deprecations on). */
+function pendingDeprecationsShown(): boolean {
+  const flag = '--pending-deprecation';
+  return process.execArgv.includes(flag) || (process.env.NODE_OPTIONS ?? '').includes(flag) ||
+    process.env.NODE_PENDING_DEPRECATION === '1';
+}
+
+/**
+ * Node's native gunzip handle straight from its zlib binding: what node:zlib's Gunzip wraps, without
+ * loading node:zlib, which loads all of Node's stream modules first (twenty modules, 4-9 ms of a
+ * conversion of a gzipped map here). process.binding is deprecated in the documentation only (a
+ * warning only where pending deprecations are shown, where this is not used); where the binding or its
+ * shape is not as expected, undefined, and node:zlib's Gunzip is used.
+ */
+function bindingInflater(): Inflater | undefined {
+  if (pendingDeprecationsShown()) return undefined;
+  try {
+    const binding = (process as unknown as { binding(name: string): unknown }).binding;
+    const native = binding('zlib') as { Zlib?: new (mode: number) => NativeZlib };
+    const mode = (binding('constants') as { zlib?: { GUNZIP?: number } }).zlib?.GUNZIP;
+    if (typeof native.Zlib !== 'function' || typeof mode !== 'number') return undefined;
+    const handle = new native.Zlib(mode);
+    if (typeof handle.writeSync !== 'function' || typeof handle.init !== 'function') return undefined;
+    const state = new Uint32Array(2);
+    // node:zlib's defaults for a Gunzip: window 15 bits, default level, memory level 8, default strategy.
+    handle.init(15, -1, 8, 0, state, () => {}, undefined);
+    return { handle, state, close: () => handle.close() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The handle inside node:zlib's Gunzip, or undefined when this Node's Gunzip lacks it. */
+function moduleInflater(): Inflater | undefined {
+  const gunzip = new (zlib().Gunzip)();
+  const inner = gunzip as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
+  if (typeof inner._handle?.writeSync !== 'function' || !(inner._writeState instanceof Uint32Array)) {
+    gunzip.close();
+    return undefined;
+  }
+  return { handle: inner._handle as ZlibHandle, state: inner._writeState, close: () => gunzip.close() };
+}
+
 /**
  * A gzip file inflated straight into the caller's window: zlib's handle
  * driven synchronously, compressed input read through a reused buffer. No
@@ -150,10 +211,6 @@ interface ZlibHandle {
  * more than the inflating), and nothing held beyond the two buffers.
  */
 class GunzipSource implements ByteSource {
-  private readonly gunzip: Zlib.Gunzip;
-  private readonly handle: ZlibHandle;
-  /** After writeSync: output bytes left free, input bytes left unread. */
-  private readonly state: Uint32Array;
   private readonly input = Buffer.allocUnsafeSlow(GZIP_READ);
   private inputAt = 0;
   private inputLeft = 0;
@@ -162,47 +219,38 @@ class GunzipSource implements ByteSource {
   private failure: Error | undefined;
   private readonly compressed: FileSource;
 
-  constructor(
+  private constructor(
     private readonly file: string,
     fd: number,
     private readonly limit: number,
-    gunzip: Zlib.Gunzip,
+    private readonly inflater: Inflater,
   ) {
     this.compressed = new FileSource(file, fd);
-    this.gunzip = gunzip;
-    const inner = gunzip as unknown as { _handle: ZlibHandle; _writeState: Uint32Array };
-    this.handle = inner._handle;
-    this.state = inner._writeState;
     // zlib reports a data error through this callback, during writeSync.
-    this.handle.onerror = (message, errno, code) => {
+    inflater.handle.onerror = (message, errno, code) => {
       this.failure = Object.assign(new Error(message), { errno, code });
     };
   }
 
-  /** A GunzipSource, or undefined when this Node's Gunzip lacks the handle it drives. */
-  static create(file: string, fd: number, limit: number): GunzipSource | undefined {
-    const gunzip = new (zlib().Gunzip)();
-    const inner = gunzip as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
-    if (typeof inner._handle?.writeSync !== 'function' || !(inner._writeState instanceof Uint32Array)) {
-      gunzip.close();
-      return undefined;
-    }
-    return new GunzipSource(file, fd, limit, gunzip);
+  /** A GunzipSource, or undefined when this Node offers no zlib handle to drive. */
+  static create(file: string, fd: number, limit: number, via: 'binding' | 'module'): GunzipSource | undefined {
+    const inflater = (via === 'binding' ? bindingInflater() : undefined) ?? moduleInflater();
+    return inflater && new GunzipSource(file, fd, limit, inflater);
   }
 
   read(into: Buffer, at: number, length: number): number {
-    const z = zlib().constants;
+    const { handle, state } = this.inflater;
     for (;;) {
       if (this.inputLeft === 0 && !this.inputEnded) {
         this.inputAt = 0;
         this.inputLeft = this.compressed.read(this.input, 0, this.input.length);
         this.inputEnded = this.inputLeft === 0;
       }
-      const flush = this.inputEnded ? z.Z_FINISH : z.Z_NO_FLUSH;
-      this.handle.writeSync(flush, this.input, this.inputAt, this.inputLeft, into, at, length);
+      const flush = this.inputEnded ? Z_FINISH : Z_NO_FLUSH;
+      handle.writeSync(flush, this.input, this.inputAt, this.inputLeft, into, at, length);
       if (this.failure) throw cannotInflate(this.file, this.failure);
-      const produced = length - this.state[0]!;
-      const consumed = this.inputLeft - this.state[1]!;
+      const produced = length - state[0]!;
+      const consumed = this.inputLeft - state[1]!;
       this.inputAt += consumed;
       this.inputLeft -= consumed;
       this.inflated += produced;
@@ -214,7 +262,7 @@ class GunzipSource implements ByteSource {
   }
 
   close(): void {
-    this.gunzip.close();
+    this.inflater.close();
     this.compressed.close();
   }
 }
@@ -259,6 +307,8 @@ export interface InputOptions {
   wasm?: boolean;
   /** Inflate gzip in one go, not through the window (as where zlib's handle is out of reach). */
   wholeGzip?: boolean;
+  /** Where the zlib handle comes from: Node's binding where it can (default), or node:zlib's Gunzip. */
+  zlib?: 'binding' | 'module';
 }
 
 /**
@@ -308,7 +358,7 @@ export class InputReader {
     }
     if (!gzip) return new FileSource(file, fd);
     const limit = options.limit ?? MAX_INFLATED;
-    const source = options.wholeGzip ? undefined : GunzipSource.create(file, fd, limit);
+    const source = options.wholeGzip ? undefined : GunzipSource.create(file, fd, limit, options.zlib ?? 'binding');
     return source ?? new WholeGunzipSource(new FileSource(file, fd), file, limit);
   }
 

@@ -70,6 +70,37 @@ describe('the bundled CLI', () => {
     expect(converting).toEqual([]);
   });
 
+  it('inflates a gzipped map without node:zlib and its streams, and quietly where deprecations are shown', () => {
+    const map = join(SAMPLE, readdirSync(SAMPLE).find((f) => f.startsWith('kallsyms-'))!);
+    const args = ['-s', map, '-e', join(SAMPLE, 'Module.symvers.gz'), join(SAMPLE, 'klpt_cmdline.ko')];
+    const probe = [
+      'const before = new Set(process.moduleLoadList);',
+      `const cli = require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))}).loadBundledCli();`,
+      `cli.main(${JSON.stringify([...args, join(dir, 'gz.ko')])}).then((status) => {`,
+      '  const loaded = process.moduleLoadList.filter((m) => !before.has(m));',
+      '  require("node:fs").writeSync(1, JSON.stringify({ status, loaded }));',
+      '});',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const { status, loaded } = JSON.parse(r.stdout) as { status: number; loaded: string[] };
+    expect(status).toBe(0);
+    for (const m of ['zlib', 'stream']) expect(loaded).not.toContain(`NativeModule ${m}`);
+    // process.binding warns (DEP0111) only where pending deprecations are shown: node:zlib is used there.
+    const cli = join(ROOT, 'bin', 'klp-convert.js');
+    const viaFlag = spawnSync(process.execPath, ['--pending-deprecation', cli, ...args, join(dir, 'flag.ko')], {
+      encoding: 'utf8',
+    });
+    const env = { ...process.env, NODE_PENDING_DEPRECATION: '1' };
+    const viaEnv = spawnSync(process.execPath, [cli, ...args, join(dir, 'env.ko')], { encoding: 'utf8', env });
+    for (const run of [viaFlag, viaEnv]) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/DEP0111|DeprecationWarning/);
+    }
+    expect(readFileSync(join(dir, 'flag.ko')).equals(readFileSync(join(dir, 'gz.ko')))).toBe(true);
+    expect(readFileSync(join(dir, 'env.ko')).equals(readFileSync(join(dir, 'gz.ko')))).toBe(true);
+  });
+
   it('is refused by V8 when the cache is from another V8 (version hash changed), and still runs', () => {
     const data = Buffer.from(cache.subarray(header.length));
     // V8's code cache header: magic number, then the V8 version hash.

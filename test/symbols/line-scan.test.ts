@@ -125,6 +125,28 @@ describe('InputReader', () => {
     yaml.close();
   });
 
+  it('inflates alike through the zlib binding and through node:zlib, errors included', async () => {
+    const gz = writeTemp(dir, 'via', text, true);
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(gz);
+    const truncated = writeTemp(dir, 'via-truncated', bytes.subarray(0, bytes.length >> 1));
+    const outcome = async (file: string, zlib: 'binding' | 'module', limit?: number): Promise<unknown> => {
+      const { seen, visit } = collector();
+      const input = InputReader.open(file, { zlib, window: 1 << 16, ...(limit ? { limit } : {}) });
+      return input.forEachLine(visit, 2).then(
+        () => seen,
+        (e: unknown) => (e as Error).message,
+      );
+    };
+    expect(await outcome(gz, 'binding')).toEqual(expected(text, 2));
+    expect(await outcome(gz, 'module')).toEqual(expected(text, 2));
+    const broken = `${truncated}:0: cannot decompress gzip data: unexpected end of file`;
+    expect(await outcome(truncated, 'binding')).toBe(broken);
+    expect(await outcome(truncated, 'module')).toBe(await outcome(truncated, 'binding'));
+    expect(await outcome(gz, 'binding', 1 << 20)).toMatch(/decompresses to more than 1 MiB/);
+    expect(await outcome(gz, 'module', 1 << 20)).toBe(await outcome(gz, 'binding', 1 << 20));
+  });
+
   it('reports a broken gzip stream and one that inflates past the limit as map errors at line 0', async () => {
     const whole = writeTemp(dir, 'lines', text, true);
     const { readFileSync } = await import('node:fs');
