@@ -88,5 +88,7 @@ const rules: readonly ArchRelocationRule[] = [ppc64Rel24];
 
 /** The rule for a relocation type on a machine, if any. */
 export function archRelocationRule(machine: number, type: number): ArchRelocationRule | undefined {
-  return rules.find((r) => r.machine === machine && r.types.has(type));
+  // A loop, not find(): asked once a relocation, and find's callback is a new closure each time.
+  for (const r of rules) if (r.machine === machine && r.types.has(type)) return r;
+  return undefined;
 }
