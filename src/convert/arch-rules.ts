@@ -86,6 +86,11 @@ const ppc64Rel24: ArchRelocationRule = {
 
 const rules: readonly ArchRelocationRule[] = [ppc64Rel24];
 
+/** Whether any rule is for `machine` (most machines have none: then no relocation needs its code read). */
+export function hasArchRules(machine: number): boolean {
+  return rules.some((r) => r.machine === machine);
+}
+
 /** The rule for a relocation type on a machine, if any. */
 export function archRelocationRule(machine: number, type: number): ArchRelocationRule | undefined {
   // A loop, not find(): asked once a relocation, and find's callback is a new closure each time.
