@@ -93,7 +93,10 @@ export function hasArchRules(machine: number): boolean {
 
 /** The rule for a relocation type on a machine, if any. */
 export function archRelocationRule(machine: number, type: number): ArchRelocationRule | undefined {
-  // A loop, not find(): asked once a relocation, and find's callback is a new closure each time.
-  for (const r of rules) if (r.machine === machine && r.types.has(type)) return r;
+  // An index loop, not find() or for-of: asked once a relocation, and each would allocate (a closure, an iterator).
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.machine === machine && r.types.has(type)) return r;
+  }
   return undefined;
 }

@@ -32,7 +32,8 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
     return false;
   }
   const late = c.gate !== 'vmlinux';
-  for (const ref of c.references) {
+  for (let i = 0; i < c.references.length; i++) {
+    const ref = c.references[i]!;
     const target = ref.section.infoSection;
     // The loader ignores relocations of non-allocated sections.
     if (!target || (target.flags & SHF.ALLOC) === 0n) continue;

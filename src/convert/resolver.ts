@@ -226,9 +226,8 @@ export class Resolver {
       return undefined;
     }
 
-    const objects = new Set(defs.map((d) => d.object));
-    if (objects.size > 1) {
-      this.ambiguous(c, defs, `is defined in ${objects.size} objects`);
+    if (!inOneObject(defs)) {
+      this.ambiguous(c, defs, `is defined in ${new Set(defs.map((d) => d.object)).size} objects`);
       return undefined;
     }
     const object = kernelModuleName(defs[0]!.object);
@@ -271,6 +270,12 @@ export class Resolver {
     if (defs.length === 0) return [];
     return ['the maps know:', ...describeCandidates(defs).map((l) => `  ${l}`)];
   }
+}
+
+/** Whether all of `defs` are in one object (a loop: asked once a candidate, and most have one definition). */
+function inOneObject(defs: readonly MapDefinition[]): boolean {
+  for (let i = 1; i < defs.length; i++) if (defs[i]!.object !== defs[0]!.object) return false;
+  return true;
 }
 
 /** Undefined entries (nm 'U', 'w', 'v') are references, not definitions. */
