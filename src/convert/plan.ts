@@ -98,8 +98,10 @@ export function planConversion(
 ): Plan {
   const removeSections = scan.annotationSections;
   const candidates = scan.candidates;
-  const candidateSet = new Set(candidates.map((c) => c.symbol));
-  const annotationFor = indexAnnotations(elf, readAnnotations(elf, candidates, diags), candidateSet, diags);
+  const annotations = readAnnotations(elf, candidates, diags);
+  // The set of candidates is for checking annotations: none (the usual case), no set of every candidate.
+  const candidateSet = annotations.length > 0 ? new Set(candidates.map((c) => c.symbol)) : new Set<ElfSymbol>();
+  const annotationFor = indexAnnotations(elf, annotations, candidateSet, diags);
   const hintFor = indexHints(hints, diags);
   const removeRelocations = strayAnnotationRelocations(elf, removeSections, diags);
   const plan: Plan = { converted: [], kept: [], removeSections, removeRelocations };
