@@ -5,23 +5,27 @@
  */
 import type { Annotation, AnnotationFormat, AnnotationProblem } from './annotations.js';
 import { KLP_SYM_RELA_PREFIX, parseKlpSymRelaName } from './naming.js';
-import type { Candidate } from './plan-model.js';
+import type { ElfSymbol } from '../elf/index.js';
 
 const FORM = '.klp.sym.rela.<patched object>.<symbol object>.<symbol>,<position>';
 
-function label({ symbol }: Candidate): (Annotation | AnnotationProblem)[] {
-  if (!symbol.name.startsWith(KLP_SYM_RELA_PREFIX)) return [];
+function label(symbol: ElfSymbol): Annotation | AnnotationProblem {
   const parsed = parseKlpSymRelaName(symbol.name);
   const description = `symbol '${symbol.name}' is not of the form ${FORM}`;
-  if (!parsed) return [{ kind: 'problem', symbol, code: 'KLP017', description }];
+  if (!parsed) return { kind: 'problem', symbol, code: 'KLP017', description };
   const { name, object, position, patchedObject: gate } = parsed;
   const where = `'${symbol.name}'`;
   const source = `asm label ${where}`;
-  return [{ kind: 'annotation', symbol, name, object, position, gate, how: 'asm-label', where, source }];
+  return { kind: 'annotation', symbol, name, object, position, gate, how: 'asm-label', where, source };
 }
 
 /** The labels are symbols, not sections: nothing to remove. */
 export const asmLabels: AnnotationFormat = {
   dataSections: () => [],
-  read: (_elf, candidates) => candidates.flatMap(label),
+  read: (_elf, candidates) => {
+    // A loop, not a flatMap: most candidates are no label, and each would cost an empty array.
+    const found: (Annotation | AnnotationProblem)[] = [];
+    for (const { symbol } of candidates) if (symbol.name.startsWith(KLP_SYM_RELA_PREFIX)) found.push(label(symbol));
+    return found;
+  },
 };

@@ -1,6 +1,6 @@
-import { type ElfFile, type Relocation, Section, SHF, SHN, SHT } from '../elf/index.js';
+import { type ElfFile, type ElfSymbol, type Relocation, Section, SHF, SHN, SHT } from '../elf/index.js';
 import { KLP_RELA_PREFIX, klpRelaObject, klpRelaSectionName } from './naming.js';
-import type { Plan } from './plan.js';
+import { isCandidateTable, type Plan } from './plan.js';
 
 /** The flags the livepatch core and module loader need (module-elf-format.rst shows "AIo"). */
 export const KLP_RELA_FLAGS = SHF.ALLOC | SHF.INFO_LINK | SHF.RELA_LIVEPATCH;
@@ -29,8 +29,6 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   }
   const used: Section[] = [];
   const usedSet = new Set<Section>();
-  const moved = new Set<Relocation>();
-  const touched = new Set<Section>();
 
   const klpSection = (gate: string, target: Section): Section => {
     const key = keyOf(gate, target);
@@ -57,43 +55,45 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
     return s;
   };
 
-  // Move in section order, then relocation order, so the output is the input's order, filtered.
-  const gateOf = new Map<Relocation, string>();
-  for (const c of plan.converted) for (const ref of c.references) gateOf.set(ref.relocation, c.gate);
-  const converted = new Set(plan.converted.map((c) => c.symbol));
+  // One pass over each table, in section order then relocation order, so the output is the input's order,
+  // filtered: a converted symbol's relocations go to its gate's klp list, stray annotation relocations go away.
+  // The candidates are every relocation against a converted symbol outside the annotations and klp sections
+  // (collectCandidates), so the symbol alone says which relocations move.
+  const gateOf = new Map<ElfSymbol, string>();
+  for (const c of plan.converted) gateOf.set(c.symbol, c.gate);
+  const dropped = plan.removeRelocations;
+  const droppedSymbols = new Set([...dropped].map((r) => r.symbol));
+  // A table nobody decoded handed out no relocation, so it holds none to drop: only their symbols are looked for.
+  const movedOrDropped = (sym: ElfSymbol): boolean => gateOf.has(sym) || droppedSymbols.has(sym);
+  let movedCount = 0;
+  const touched = new Set<Section>();
   for (const s of elf.sections) {
-    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
+    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX) || !s.hasRelocationAgainst(movedOrDropped)) continue;
     const target = s.infoSection;
     // Relocations of non-allocated sections (debug info) are never applied by the loader: leave them.
-    if (!target || (target.flags & SHF.ALLOC) === 0n) continue;
-    if (!s.hasRelocationAgainst((sym) => converted.has(sym))) continue;
+    const moves = isCandidateTable(s, plan.removeSections) && target !== null && (target.flags & SHF.ALLOC) !== 0n;
     const into = new Map<string, Relocation[]>(); // this section's klp lists by gate, found once
+    const kept: Relocation[] = [];
     for (const r of s.relocations!) {
-      const gate = gateOf.get(r);
-      if (gate === undefined) continue;
-      let list = into.get(gate);
-      if (!list) into.set(gate, (list = klpSection(gate, target).relocations!));
-      list.push(r);
-      moved.add(r);
+      const gate = moves ? gateOf.get(r.symbol) : undefined;
+      if (gate !== undefined) {
+        let list = into.get(gate);
+        if (!list) into.set(gate, (list = klpSection(gate, target!).relocations!));
+        list.push(r);
+        movedCount++;
+      } else if (dropped.size === 0 || !dropped.has(r)) {
+        kept.push(r);
+      }
     }
-    if (into.size > 0) touched.add(s);
+    if (kept.length < s.relocations!.length) {
+      s.relocations = kept;
+      touched.add(s);
+    }
   }
   for (const c of plan.converted) {
     c.symbol.name = c.klpName;
     c.symbol.section = null;
     c.symbol.special = SHN.LIVEPATCH;
-  }
-
-  for (const r of plan.removeRelocations) moved.add(r);
-  // A table nobody decoded handed out no relocation, so it holds none of these: only their symbols are looked for.
-  const movedSymbols = new Set([...converted, ...[...plan.removeRelocations].map((r) => r.symbol)]);
-  for (const s of elf.sections) {
-    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX)) continue;
-    if (!s.hasRelocationAgainst((sym) => movedSymbols.has(sym))) continue;
-    if (s.relocations!.some((r) => moved.has(r))) {
-      s.relocations = s.relocations!.filter((r) => !moved.has(r));
-      touched.add(s);
-    }
   }
 
   // Annotations: their symbols, then their sections, and any group membership.
@@ -106,7 +106,7 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   }
   return {
     klpSections: used,
-    movedRelocations: moved.size - plan.removeRelocations.size,
+    movedRelocations: movedCount,
     removedSections: [...gone].map((s) => s.name),
   };
 }

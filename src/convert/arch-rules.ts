@@ -86,7 +86,17 @@ const ppc64Rel24: ArchRelocationRule = {
 
 const rules: readonly ArchRelocationRule[] = [ppc64Rel24];
 
+/** Whether any rule is for `machine` (most machines have none: then no relocation needs its code read). */
+export function hasArchRules(machine: number): boolean {
+  return rules.some((r) => r.machine === machine);
+}
+
 /** The rule for a relocation type on a machine, if any. */
 export function archRelocationRule(machine: number, type: number): ArchRelocationRule | undefined {
-  return rules.find((r) => r.machine === machine && r.types.has(type));
+  // An index loop, not find() or for-of: asked once a relocation, and each would allocate (a closure, an iterator).
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.machine === machine && r.types.has(type)) return r;
+  }
+  return undefined;
 }

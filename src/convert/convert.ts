@@ -1,7 +1,9 @@
 import { type ElfFile, parseElf, writeElf } from '../elf/index.js';
 import { type ApplyResult, applyPlan } from './apply.js';
 import { ConversionFailed, type Diagnostic, Diagnostics } from './diagnostics.js';
-import { type Plan, planConversion, type PlanOptions, wantedNames } from './plan.js';
+import {
+  type CandidateScan, type Plan, planConversion, type PlanOptions, scanCandidates, wantedNames,
+} from './plan.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
 import { withSuggestions } from './suggestions.js';
 import { checkLivepatchElf, hasLivepatchModinfo, livepatchRuleViolations } from './verify.js';
@@ -18,14 +20,20 @@ export interface ConversionResult {
   diagnostics: Diagnostic[];
 }
 
-/** Names of the undefined symbols the maps must be searched for. */
-export function symbolsToLookUp(elf: ElfFile): Set<string> {
-  return wantedNames(elf);
+export { type CandidateScan, scanCandidates };
+
+/**
+ * Names of the undefined symbols the maps must be searched for. A caller that converts the same model
+ * next passes it the scan, so the relocations are gone through once (see convertElf).
+ */
+export function symbolsToLookUp(elf: ElfFile, scan?: CandidateScan): Set<string> {
+  return wantedNames(elf, scan);
 }
 
 /**
  * Convert one parsed module. Throws ConversionFailed with every error found
- * (nothing is half-converted: the caller writes nothing).
+ * (nothing is half-converted: the caller writes nothing). `scan`, when given,
+ * is scanCandidates(elf) of this model as it is now (unedited since).
  */
 export function convertElf(
   elf: ElfFile,
@@ -33,6 +41,7 @@ export function convertElf(
   lookup: SymbolLookup,
   hints: readonly PositionHintInput[],
   options: PlanOptions,
+  scan?: CandidateScan,
 ): ConversionResult {
   const diags = new Diagnostics();
   // What we write must pass the kernel's rules; an input that already breaks
@@ -51,7 +60,7 @@ export function convertElf(
   if (!elf.symtab) {
     diags.error('KLP002', { file: elf.fileName }, 'no symbol table (.symtab); is this a stripped or non-module file?');
   }
-  const plan = planConversion(elf, lookup, hints, options, diags);
+  const plan = planConversion(elf, lookup, hints, options, diags, scan);
   if (diags.errors.length > 0) throw new ConversionFailed(withSuggestions(diags.items, lookup));
 
   const nothingToDo =

@@ -4,11 +4,11 @@
  * symbols) and of the architecture's loader (arch-rules.ts).
  */
 import { type ElfFile, SHF, SHT } from '../elf/index.js';
-import type { Diagnostics } from './diagnostics.js';
+import type { DiagnosticLocation, Diagnostics } from './diagnostics.js';
 import { objectNameProblem } from './naming.js';
 import { archRelocationRule } from './arch-rules.js';
 import { isInitSection, specialSectionRule } from './special-sections.js';
-import type { ConvertedSymbol } from './plan-model.js';
+import type { ConvertedSymbol, Reference } from './plan-model.js';
 
 /**
  * Check every reference of a converted symbol against the kernel's rules for
@@ -32,15 +32,15 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
     return false;
   }
   const late = c.gate !== 'vmlinux';
-  for (const ref of c.references) {
+  for (let i = 0; i < c.references.length; i++) {
+    const ref = c.references[i]!;
     const target = ref.section.infoSection;
     // The loader ignores relocations of non-allocated sections.
     if (!target || (target.flags & SHF.ALLOC) === 0n) continue;
-    const { name: section } = ref.section;
-    const at = { file: elf.fileName, section, relocationOffset: ref.relocation.offset, symbol: c.name };
     if (ref.section.type === SHT.REL) {
       const why = 'the kernel applies klp relocations only as SHT_RELA';
-      diags.error('KLP041', at, `relocation to '${c.name}' is in an SHT_REL section; ${why}`);
+      const what = `relocation to '${c.name}' is in an SHT_REL section`;
+      diags.error('KLP041', referenceAt(elf, ref, c.name), `${what}; ${why}`);
       ok = false;
       continue;
     }
@@ -48,7 +48,7 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
       const rule = specialSectionRule(target.name);
       if (rule) {
         const what = `relocation to '${c.name}' of module ${c.gate} in special section '${target.name}'`;
-        diags.error('KLP042', at, `${what}: ${rule.reason}`, { remedy: rule.remedy });
+        diags.error('KLP042', referenceAt(elf, ref, c.name), `${what}: ${rule.reason}`, { remedy: rule.remedy });
         ok = false;
         continue;
       }
@@ -57,7 +57,8 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
         const why =
           'init sections are freed after the livepatch loads, ' +
           `before a relocation applied when ${c.gate} loads could be written`;
-        diags.error('KLP043', at, `${what}: ${why}`, { remedy: 'move the reference out of __init code' });
+        const remedy = 'move the reference out of __init code';
+        diags.error('KLP043', referenceAt(elf, ref, c.name), `${what}: ${why}`, { remedy });
         ok = false;
         continue;
       }
@@ -65,9 +66,14 @@ export function checkPlacement(elf: ElfFile, c: ConvertedSymbol, diags: Diagnost
     const archRule = archRelocationRule(elf.machine, ref.relocation.type);
     const problem = archRule?.check(target, Number(ref.relocation.offset), elf.littleEndian, c.name);
     if (problem) {
-      diags.error('KLP044', at, problem.reason, { remedy: problem.remedy });
+      diags.error('KLP044', referenceAt(elf, ref, c.name), problem.reason, { remedy: problem.remedy });
       ok = false;
     }
   }
   return ok;
+}
+
+/** Where a message about a reference points; made only for a message (most references have none). */
+function referenceAt(elf: ElfFile, ref: Reference, symbol: string): DiagnosticLocation {
+  return { file: elf.fileName, section: ref.section.name, relocationOffset: ref.relocation.offset, symbol };
 }

@@ -5,7 +5,9 @@
  * The ladder itself is resolver.ts, the placement rules placement.ts.
  */
 import { type ElfFile, type ElfSymbol, type Relocation, type Section } from '../elf/index.js';
-import { type Annotation, type AnnotationProblem, annotationSections, readAnnotations } from './annotations.js';
+import {
+  type Annotation, type AnnotationProblem, annotationSections as annotationSectionsOf, readAnnotations,
+} from './annotations.js';
 import { Diagnostics, hex } from './diagnostics.js';
 import { KLP_RELA_PREFIX, klpSymbolName } from './naming.js';
 import type { PositionHintInput, SymbolLookup } from './symbol-source.js';
@@ -24,33 +26,66 @@ function isCandidateSymbol(symbol: ElfSymbol): boolean {
   return symbol.index !== 0 && symbol.isUndefined && !TOOLCHAIN_SYMBOLS.has(symbol.name);
 }
 
+/**
+ * Whether a relocation section's entries can be candidates: it is no klp section, and neither it nor the
+ * section it applies to is in `skip` (annotation data and the tables that fill it).
+ */
+export function isCandidateTable(s: Section, skip: ReadonlySet<Section>): boolean {
+  if (s.name.startsWith(KLP_RELA_PREFIX) || skip.has(s)) return false;
+  return !(s.infoSection && skip.has(s.infoSection));
+}
+
 /** Relocations against undefined symbols, grouped by symbol in order of first use. */
 export function collectCandidates(elf: ElfFile, skip: ReadonlySet<Section> = new Set()): Candidate[] {
-  const bySymbol = new Map<ElfSymbol, Candidate>();
+  // Every symbol a relocation uses, with its candidate or null: each symbol is judged once, not once a use.
+  const bySymbol = new Map<ElfSymbol, Candidate | null>();
+  const candidates: Candidate[] = [];
   for (const s of elf.sections) {
-    if (!s.hasRelocations || s.name.startsWith(KLP_RELA_PREFIX) || skip.has(s)) continue;
-    if (s.infoSection && skip.has(s.infoSection)) continue;
+    if (!s.hasRelocations || !isCandidateTable(s, skip)) continue;
     // Most tables (debug information) hold no candidate: found without decoding them.
     if (s.encodedRelocations && !s.hasRelocationAgainst(isCandidateSymbol)) continue;
-    s.relocations!.forEach((relocation, index) => {
+    const relocations = s.relocations!;
+    for (let index = 0; index < relocations.length; index++) {
+      const relocation = relocations[index]!;
       const symbol = relocation.symbol;
-      if (!isCandidateSymbol(symbol)) return;
       let c = bySymbol.get(symbol);
-      if (!c) bySymbol.set(symbol, (c = { symbol, references: [] }));
-      c.references.push({ section: s, relocation, index });
-    });
+      if (c === undefined) {
+        c = isCandidateSymbol(symbol) ? { symbol, references: [] } : null;
+        bySymbol.set(symbol, c);
+        if (c) candidates.push(c);
+      }
+      if (c) c.references.push({ section: s, relocation, index });
+    }
   }
-  return [...bySymbol.values()];
+  return candidates;
+}
+
+/**
+ * What a module asks of the conversion before any map is read: its candidates, and the annotation
+ * sections whose relocations are none. Found once, for the look-up (wantedNames) and the plan; it
+ * describes the model as it was when found, so it is for that model before any edit.
+ */
+export interface CandidateScan {
+  /** Annotation data and the relocation sections that fill it (removed from the output). */
+  readonly annotationSections: Set<Section>;
+  readonly candidates: readonly Candidate[];
+}
+
+export function scanCandidates(elf: ElfFile): CandidateScan {
+  const annotationSections = annotationSectionsOf(elf);
+  return { annotationSections, candidates: collectCandidates(elf, annotationSections) };
 }
 
 /** The names the maps must be searched for: every candidate's, by the name annotations give it (asm labels). */
-export function wantedNames(elf: ElfFile): Set<string> {
-  const candidates = collectCandidates(elf, annotationSections(elf));
+export function wantedNames(elf: ElfFile, scan: CandidateScan = scanCandidates(elf)): Set<string> {
+  const { candidates } = scan;
   const named = new Map<ElfSymbol, string>();
   for (const a of readAnnotations(elf, candidates, new Diagnostics())) {
     if (a.kind === 'annotation') named.set(a.symbol, a.name);
   }
-  return new Set(candidates.map((c) => named.get(c.symbol) ?? c.symbol.name));
+  const wanted = new Set<string>();
+  for (const c of candidates) wanted.add(named.get(c.symbol) ?? c.symbol.name);
+  return wanted;
 }
 
 export function planConversion(
@@ -59,11 +94,14 @@ export function planConversion(
   hints: readonly PositionHintInput[],
   options: PlanOptions,
   diags: Diagnostics,
+  scan: CandidateScan = scanCandidates(elf),
 ): Plan {
-  const removeSections = annotationSections(elf);
-  const candidates = collectCandidates(elf, removeSections);
-  const candidateSet = new Set(candidates.map((c) => c.symbol));
-  const annotationFor = indexAnnotations(elf, readAnnotations(elf, candidates, diags), candidateSet, diags);
+  const removeSections = scan.annotationSections;
+  const candidates = scan.candidates;
+  const annotations = readAnnotations(elf, candidates, diags);
+  // The set of candidates is for checking annotations: none (the usual case), no set of every candidate.
+  const candidateSet = annotations.length > 0 ? new Set(candidates.map((c) => c.symbol)) : new Set<ElfSymbol>();
+  const annotationFor = indexAnnotations(elf, annotations, candidateSet, diags);
   const hintFor = indexHints(hints, diags);
   const removeRelocations = strayAnnotationRelocations(elf, removeSections, diags);
   const plan: Plan = { converted: [], kept: [], removeSections, removeRelocations };

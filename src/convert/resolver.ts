@@ -183,7 +183,7 @@ export class Resolver {
 
   private fromMaps(c: Candidate, hint: PositionHintInput | undefined): Decision | undefined {
     const name = c.symbol.name;
-    let defs = this.lookup.definitions(name).filter(isDefinition);
+    let defs = definitionsOnly(this.lookup.definitions(name));
     if (hint) defs = defs.filter((d) => matchesHint(d, hint));
 
     if (defs.length === 0) {
@@ -196,7 +196,7 @@ export class Resolver {
         this.diags.warning('KLP033', this.at(c), `${what}; left undefined (the kernel resolves it to 0)`);
         return { kind: 'keep', reason: 'weak, found nowhere' };
       }
-      const all = this.lookup.definitions(name).filter(isDefinition);
+      const all = definitionsOnly(this.lookup.definitions(name));
       if (hint && all.length > 0) {
         const notes = this.candidateNotes(name);
         if (hint.file !== undefined && all.every((d) => d.file === undefined)) {
@@ -226,9 +226,8 @@ export class Resolver {
       return undefined;
     }
 
-    const objects = new Set(defs.map((d) => d.object));
-    if (objects.size > 1) {
-      this.ambiguous(c, defs, `is defined in ${objects.size} objects`);
+    if (!inOneObject(defs)) {
+      this.ambiguous(c, defs, `is defined in ${new Set(defs.map((d) => d.object)).size} objects`);
       return undefined;
     }
     const object = kernelModuleName(defs[0]!.object);
@@ -243,7 +242,7 @@ export class Resolver {
       }
       this.ambiguous(
         c,
-        this.lookup.definitions(name).filter(isDefinition),
+        definitionsOnly(this.lookup.definitions(name)),
         `has ${count} definitions in ${object} and the map does not know their kallsyms order`,
       );
       return undefined;
@@ -267,10 +266,22 @@ export class Resolver {
   }
 
   private candidateNotes(name: string): string[] {
-    const defs = this.lookup.definitions(name).filter(isDefinition);
+    const defs = definitionsOnly(this.lookup.definitions(name));
     if (defs.length === 0) return [];
     return ['the maps know:', ...describeCandidates(defs).map((l) => `  ${l}`)];
   }
+}
+
+/** Whether all of `defs` are in one object (a loop: asked once a candidate, and most have one definition). */
+function inOneObject(defs: readonly MapDefinition[]): boolean {
+  for (let i = 1; i < defs.length; i++) if (defs[i]!.object !== defs[0]!.object) return false;
+  return true;
+}
+
+/** The definitions among `entries`: `entries` itself when all are (most names), else a filtered copy. */
+function definitionsOnly(entries: readonly MapDefinition[]): readonly MapDefinition[] {
+  for (let i = 0; i < entries.length; i++) if (!isDefinition(entries[i]!)) return entries.filter(isDefinition);
+  return entries;
 }
 
 /** Undefined entries (nm 'U', 'w', 'v') are references, not definitions. */

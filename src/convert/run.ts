@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { KlpError, describeError } from '../util/errors.js';
 import { EXIT } from '../util/exit-codes.js';
 import { InputFileError, readRegularFileSync } from '../util/read-file.js';
-import { type ConversionResult, convertElf, symbolsToLookUp } from './convert.js';
+import { type ConversionResult, convertElf, scanCandidates, symbolsToLookUp } from './convert.js';
 import { autoInputs, fromKdir, type KernelInputs, moduleRelease } from './kernel-inputs.js';
 import { EMPTY_LOOKUP, type PositionHintInput, type SymbolLookup } from './symbol-source.js';
 
@@ -87,7 +87,9 @@ export async function convertFile(o: ConvertFileOptions): Promise<ConvertFileRes
   }
   // Nothing anywhere: only annotations can say what to convert.
   const annotationsOnly = symbols.length === 0 && symvers.length === 0;
-  const wanted = symbolsToLookUp(elf);
+  // The relocations are gone through once, for the look-up and the plan.
+  const scan = scanCandidates(elf);
+  const wanted = symbolsToLookUp(elf, scan);
   const hints: PositionHintInput[] = o.positions ? await loadPositions(o.positions) : [];
   for (const h of hints) wanted.add(h.name);
   const lookup: SymbolLookup = annotationsOnly
@@ -95,7 +97,7 @@ export async function convertFile(o: ConvertFileOptions): Promise<ConvertFileRes
     : await loadSymbolIndex({ maps: symbols, symvers }, wanted);
   const machine = elf.machine;
   const keepModuleExports = o.keepModuleExports ?? false;
-  const result = convertElf(elf, input, lookup, hints, { keepModuleExports, annotationsOnly });
+  const result = convertElf(elf, input, lookup, hints, { keepModuleExports, annotationsOnly }, scan);
 
   if (o.dryRun) return { ...result, machine, written: false };
   try {

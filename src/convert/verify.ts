@@ -1,5 +1,5 @@
-import { type ElfFile, type ElfSymbol, SHF, SHN, SHT } from '../elf/index.js';
-import { archRelocationRule } from './arch-rules.js';
+import { type ElfFile, type ElfSymbol, type Relocation, SHF, SHN, SHT } from '../elf/index.js';
+import { archRelocationRule, hasArchRules } from './arch-rules.js';
 import { type Diagnostic, type DiagnosticLocation, diagnostic, hex } from './diagnostics.js';
 import { KLP_RELA_PREFIX, klpRelaObject, parseKlpSymbolName } from './naming.js';
 
@@ -15,8 +15,19 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
   const problem = (at: DiagnosticLocation, description: string, unrendered?: DiagnosticLocation): void => {
     problems.push(diagnostic('error', 'KLP001', at, description, unrendered ? { unrendered } : {}));
   };
+  // One function for every relocation's violations, not a closure made for each relocation.
+  const relocationProblem = (at: DiagnosticLocation, k: number, r: Relocation, description: string): void =>
+    problem({ ...at, symbol: r.symbol.name }, `relocation ${k} (offset ${hex(r.offset)}): ${description}`, {
+      relocationOffset: r.offset,
+    });
   // Per symbol and per relocation type, not per relocation: a symbol has many relocations.
   const klpName = memoized((sym: ElfSymbol) => parseKlpSymbolName(sym.name));
+  /** What the loop below checks of a relocation's symbol holds: SHN_LIVEPATCH, a klp name, the right object. */
+  const klpSymbolFits = (sym: ElfSymbol, obj: string): boolean => {
+    if (sym.special !== SHN.LIVEPATCH || sym.section) return false;
+    const parsed = klpName(sym);
+    return parsed !== undefined && (obj === 'vmlinux' || parsed.object !== 'vmlinux');
+  };
   const archRule = memoized((type: number) => archRelocationRule(elf.machine, type));
   for (const s of elf.sections) {
     const at = { file, section: s.name };
@@ -35,27 +46,27 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
     if ((s.flags & need) !== need) problem(at, `flags ${hex(s.flags)} lack SHF_ALLOC|SHF_RELA_LIVEPATCH`);
     if (s.link !== elf.symtab) problem(at, 'sh_link is not the symbol table');
     if (!s.infoSection) problem(at, 'sh_info names no target section');
+    // A table still in the input's bytes whose every symbol passes, on a machine without code rules, has no
+    // violation: it need not be decoded (our own output has thousands of entries, one symbol for several).
+    const encoded = s.encodedRelocations;
+    if (encoded && !hasArchRules(elf.machine) && encoded.uses.every((u) => klpSymbolFits(u.symbol, obj))) continue;
     const relocations = s.relocations ?? [];
     for (let k = 0; k < relocations.length; k++) {
       const r = relocations[k]!;
       const sym = r.symbol;
-      const relocation = (description: string): void =>
-        problem({ ...at, symbol: sym.name }, `relocation ${k} (offset ${hex(r.offset)}): ${description}`, {
-          relocationOffset: r.offset,
-        });
       if (sym.special !== SHN.LIVEPATCH || sym.section) {
-        relocation(`symbol '${sym.name}' is not marked SHN_LIVEPATCH`);
+        relocationProblem(at, k, r, `symbol '${sym.name}' is not marked SHN_LIVEPATCH`);
         continue;
       }
       const parsed = klpName(sym);
-      if (!parsed) relocation(`symbol '${sym.name}' is not .klp.sym.<object>.<name>,<position>`);
+      if (!parsed) relocationProblem(at, k, r, `symbol '${sym.name}' is not .klp.sym.<object>.<name>,<position>`);
       else if (obj !== 'vmlinux' && parsed.object === 'vmlinux') {
-        relocation(`vmlinux symbol '${sym.name}' in a module-specific klp section`);
+        relocationProblem(at, k, r, `vmlinux symbol '${sym.name}' in a module-specific klp section`);
       }
       const target = s.infoSection;
       const rule = archRule(r.type);
       const archProblem = target && rule?.check(target, Number(r.offset), elf.littleEndian, sym.name);
-      if (archProblem) relocation(archProblem.reason);
+      if (archProblem) relocationProblem(at, k, r, archProblem.reason);
     }
   }
   for (const sym of elf.symbols) {

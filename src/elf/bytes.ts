@@ -158,8 +158,14 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
 
-export function encodeLatin1(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
+/**
+ * Write `s` into `out` at `at`, one byte a UTF-16 code unit, its low byte (the inverse of latin1 for names
+ * read from a file). Node's 'latin1' encoder does the same natively, which long strings are worth.
+ */
+export function writeLatin1(out: Uint8Array, at: number, s: string): void {
+  if (s.length < 48) {
+    for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i) & 0xff;
+    return;
+  }
+  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(s, at, s.length, 'latin1');
 }

@@ -3,7 +3,8 @@ import { EXIT } from '../util/exit-codes.js';
 import { ByteWriter } from './bytes.js';
 import type { FileLayout, SectionContents } from './file-layout.js';
 import {
-  type ClassLayout, SECTION_WORD_SIZE, joinSymInfo, relEntrySize, writeHeader, writeRel, writeShdr, writeSym,
+  type ClassLayout, type RawSym, SECTION_WORD_SIZE, joinSymInfo, relEntrySize, writeHeader, writeRel, writeShdr,
+  writeSym,
 } from './layout.js';
 
 /** The emitter broke the layout it was given: a bug in klp-convert, never the input's fault. */
@@ -89,14 +90,22 @@ function writeContents(w: ByteWriter, l: ClassLayout, c: SectionContents): numbe
       w.bytes.set(c.bytes, 0);
       end = c.bytes.length;
       break;
-    case 'symbols':
-      c.entries.forEach((e, k) => {
-        const { value, size, other } = e;
-        const info = joinSymInfo(e.bind, e.type);
-        writeSym(w, l, end, { name: c.names[k]!, value, size, info, other, shndx: c.shndx[k]! });
+    case 'symbols': {
+      // One record for every entry (writeSym copies it out), not one a symbol.
+      const raw: RawSym = { name: 0, value: 0n, size: 0n, info: 0, other: 0, shndx: 0 };
+      for (let k = 0; k < c.entries.length; k++) {
+        const e = c.entries[k]!;
+        raw.name = c.names[k]!;
+        raw.value = e.value;
+        raw.size = e.size;
+        raw.info = joinSymInfo(e.bind, e.type);
+        raw.other = e.other;
+        raw.shndx = c.shndx[k]!;
+        writeSym(w, l, end, raw);
         end += l.symSize;
-      });
+      }
       break;
+    }
     case 'extended-indices':
       words(c.entries);
       break;

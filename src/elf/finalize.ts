@@ -71,11 +71,23 @@ export function finalizeLayout(elf: ElfFile): FileLayout {
 
 /** Nothing the file holds may refer to a section or symbol that is not in it. */
 function checkReferences(elf: ElfFile): void {
-  const secs = new Set(elf.sections);
-  const syms = new Set(elf.symbols);
-  const absent = { section: (s: Section) => !secs.has(s), symbol: (s: ElfSymbol) => !syms.has(s), word: 'missing' };
+  const absent = {
+    section: absentFrom(elf.sections),
+    symbol: absentFrom(elf.symbols),
+    word: 'missing',
+  };
   const missing = findDanglingReference(elf, absent);
   if (missing) throw new ElfModelError(`${elf.fileName}: ${missing} (not in the file's section or symbol list)`);
+}
+
+/**
+ * A test of "not in `list`" for sections or symbols. An entry's index is normally its place in the
+ * list (the model renumbers on every structural edit), which answers without a set of the whole list;
+ * the set is made only for an entry whose index does not say (a list edited in place).
+ */
+function absentFrom<T extends { index: number }>(list: readonly T[]): (item: T) => boolean {
+  let members: Set<T> | undefined;
+  return (item) => list[item.index] !== item && !(members ??= new Set(list)).has(item);
 }
 
 /** The section and symbol orders of the written file, and each entry's index in them. */

@@ -294,6 +294,10 @@ class Parser {
     const symbols: ElfSymbol[] = new Array(count);
     const base = symtab.orig!.offset;
     const names = new StringTableText(strtab.data);
+    // One options object for every symbol (the constructor copies it), not one a symbol.
+    const init: ConstructorParameters<typeof ElfSymbol>[0] & { value: bigint; size: bigint } = {
+      name: '', value: 0n, size: 0n, bind: 0, type: 0, other: 0, section: null, special: 0,
+    };
     for (let k = 0; k < count; k++) {
       const at = base + k * l.symSize;
       const raw = readSym(r, l, at);
@@ -331,10 +335,15 @@ class Parser {
       } else {
         special = shndx;
       }
-      const { value, size, other } = raw;
-      const bind = symBind(raw.info);
-      const type = symType(raw.info);
-      const sym = new ElfSymbol({ name, value, size, bind, type, other, section, special });
+      init.name = name;
+      init.value = raw.value;
+      init.size = raw.size;
+      init.bind = symBind(raw.info);
+      init.type = symType(raw.info);
+      init.other = raw.other;
+      init.section = section;
+      init.special = special;
+      const sym = new ElfSymbol(init);
       sym.origName = name;
       sym.origNameOffset = raw.name;
       symbols[k] = sym;

@@ -1,4 +1,4 @@
-import { encodeLatin1, latin1 } from './bytes.js';
+import { latin1, writeLatin1 } from './bytes.js';
 
 /**
  * A string table that starts from the input's bytes and only appends, so an
@@ -7,7 +7,8 @@ import { encodeLatin1, latin1 } from './bytes.js';
  */
 export class StringTableBuilder {
   private readonly base: Uint8Array;
-  private readonly added: Uint8Array[] = [];
+  /** Appended strings, each with its NUL, encoded once by bytes(): one array, not one a name. */
+  private readonly added: string[] = [];
   private length: number;
   private known: Map<string, number> | null = null;
   private text: string | undefined;
@@ -24,7 +25,7 @@ export class StringTableBuilder {
     if (offset < 0 || offset + name.length >= b.length) return false;
     if (b[offset + name.length] !== 0) return false;
     // One native comparison against the table decoded once; a character above 0xff can still match
-    // the byte it is written as (encodeLatin1 keeps the low byte), so only such names compare bytes.
+    // the byte it is written as (writeLatin1 keeps the low byte), so only such names compare bytes.
     if ((this.text ??= latin1(b, 0, b.length)).startsWith(name, offset)) return true;
     if (!hasWideCharacter(name)) return false;
     for (let i = 0; i < name.length; i++) if (b[offset + i] !== (name.charCodeAt(i) & 0xff)) return false;
@@ -40,13 +41,12 @@ export class StringTableBuilder {
     if (this.added.length === 0 && this.base[this.base.length - 1] !== 0) {
       // Terminate an unterminated last string before appending after it (only then: an
       // unchanged table must stay byte for byte as it was).
-      this.added.push(new Uint8Array([0]));
+      this.added.push('\0');
       this.length += 1;
     }
     const offset = this.length;
-    const bytes = encodeLatin1(name + '\0');
-    this.added.push(bytes);
-    this.length += bytes.length;
+    this.added.push(name + '\0');
+    this.length += name.length + 1;
     known.set(name, offset);
     return offset;
   }
@@ -61,11 +61,7 @@ export class StringTableBuilder {
     if (this.added.length === 0) return this.base;
     const out = new Uint8Array(this.length);
     out.set(this.base, 0);
-    let at = this.base.length;
-    for (const a of this.added) {
-      out.set(a, at);
-      at += a.length;
-    }
+    writeLatin1(out, this.base.length, this.added.join(''));
     return out;
   }
 
@@ -86,7 +82,7 @@ export class StringTableBuilder {
   }
 }
 
-/** Whether a character of `s` is above 0xff, so that encodeLatin1 writes only its low byte. */
+/** Whether a character of `s` is above 0xff, so that writeLatin1 writes only its low byte. */
 function hasWideCharacter(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return true;
   return false;

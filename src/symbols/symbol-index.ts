@@ -49,15 +49,22 @@ class WholeInput {
   }
 }
 
-/** Everything known about one name: its hits per map, grouped by object. */
+/**
+ * Everything known about one name: its hits per map, grouped by object. A map
+ * without hits (or listings) for the name has no entry: most names are in one
+ * object of one map, and a thousand names would otherwise cost a thousand empty
+ * maps and sets per map.
+ */
 interface NameFacts {
   /** Per map: object index -> hits in file order. */
-  hits: Map<number, MapHit[]>[];
-  /** Per map: whether this YAML map lists the name for that object. */
-  listed: Set<number>[];
+  hits: (Map<number, MapHit[]> | undefined)[];
+  /** Per map: the objects this YAML map lists the name for. */
+  listed: (Set<number> | undefined)[];
   definitions: SymbolEntry[];
   exporter: ExportEntry | undefined;
 }
+
+const NO_HITS: readonly MapHit[] = [];
 
 function orderKnownFormat(format: MapFormat): boolean {
   return format === 'compact' || format === 'kallsyms';
@@ -81,15 +88,11 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   /** Record the scans of one batch of names (all maps scanned with the same matcher). */
   ingest(matcher: NameMatcher, scans: ScannedMap[], exports: Map<string, ExportEntry>[]): void {
-    const batch: NameFacts[] = matcher.names.map(() => ({
-      hits: this.maps.map(() => new Map()),
-      listed: this.maps.map(() => new Set()),
-      definitions: [],
-      exporter: undefined,
-    }));
+    const batch: NameFacts[] = matcher.names.map(() => this.noFacts());
     scans.forEach((scan, mapIndex) => {
       for (const hit of scan.hits) {
-        const byObject = batch[hit.nameId]!.hits[mapIndex]!;
+        const perMap = batch[hit.nameId]!.hits;
+        const byObject = (perMap[mapIndex] ??= new Map());
         const list = byObject.get(hit.object);
         if (list) list.push(hit);
         else byObject.set(hit.object, [hit]);
@@ -97,7 +100,7 @@ class LoadedSymbolIndex implements SymbolIndex {
       if (scan.listed) {
         for (const key of scan.listed) {
           const [object, nameId] = key.split(':').map(Number) as [number, number];
-          batch[nameId]!.listed[mapIndex]!.add(object);
+          (batch[nameId]!.listed[mapIndex] ??= new Set()).add(object);
         }
       }
     });
@@ -126,9 +129,11 @@ class LoadedSymbolIndex implements SymbolIndex {
       const e = table.get(name);
       if (e) return e;
     }
-    for (const [i, scan] of scans.entries()) {
+    for (let i = 0; i < scans.length; i++) {
       const mark = firstMarks[i]!.get(nameId);
-      if (mark) return { name, object: scan.objects[mark.object]!, origin: { file: scan.file, line: mark.line } };
+      if (!mark) continue;
+      const scan = scans[i]!;
+      return { name, object: scan.objects[mark.object]!, origin: { file: scan.file, line: mark.line } };
     }
     return undefined;
   }
@@ -143,7 +148,7 @@ class LoadedSymbolIndex implements SymbolIndex {
       const local = m.objects.get(object);
       if (local === undefined) continue;
       if (m.format === 'yaml') {
-        if (facts.listed[i]!.has(local)) return i;
+        if (facts.listed[i]?.has(local)) return i;
         if (yamlDescribes < 0) yamlDescribes = i;
         continue;
       }
@@ -155,20 +160,36 @@ class LoadedSymbolIndex implements SymbolIndex {
     return yamlDescribes;
   }
 
-  private hitsFor(object: string, facts: NameFacts, mapIndex: number): MapHit[] {
+  private hitsFor(object: string, facts: NameFacts, mapIndex: number): readonly MapHit[] {
     const local = this.maps[mapIndex]!.objects.get(object)!;
-    return facts.hits[mapIndex]!.get(local) ?? [];
+    return facts.hits[mapIndex]?.get(local) ?? NO_HITS;
+  }
+
+  /**
+   * The objects where some map has the name, in map order. Only those: visiting all 4,000 objects per
+   * name would dominate the load. Most names are in one object: that needs no set and no sort.
+   */
+  private objectsWithHits(facts: NameFacts): string[] {
+    let first: string | undefined;
+    let more: Set<string> | undefined;
+    for (let mapIndex = 0; mapIndex < facts.hits.length; mapIndex++) {
+      const byObject = facts.hits[mapIndex];
+      if (!byObject) continue;
+      const names = this.maps[mapIndex]!.objectNames;
+      for (const local of byObject.keys()) {
+        const object = names[local]!;
+        if (first === undefined) first = object;
+        else if (object !== first) (more ??= new Set([first])).add(object);
+      }
+    }
+    if (first === undefined) return [];
+    if (!more) return [first];
+    return [...more].sort((a, b) => this.objectRank.get(a)! - this.objectRank.get(b)!);
   }
 
   private buildDefinitions(name: string, facts: NameFacts): SymbolEntry[] {
-    // Only objects where some map has the name; visiting all 4,000 objects per name would dominate the load.
-    const candidates = new Set<string>();
-    facts.hits.forEach((byObject, mapIndex) => {
-      for (const local of byObject.keys()) candidates.add(this.maps[mapIndex]!.objectNames[local]!);
-    });
-    const ordered = [...candidates].sort((a, b) => this.objectRank.get(a)! - this.objectRank.get(b)!);
     const defs: SymbolEntry[] = [];
-    for (const object of ordered) {
+    for (const object of this.objectsWithHits(facts)) {
       const mapIndex = this.chooseMap(object, facts);
       if (mapIndex < 0) continue;
       const file = this.maps[mapIndex]!.file;
@@ -199,14 +220,9 @@ class LoadedSymbolIndex implements SymbolIndex {
     return facts;
   }
 
-  /** Facts for a name no matcher can hold (the empty string). */
+  /** Facts of a name no map has (yet): also those of a name no matcher can hold (the empty string). */
   private noFacts(): NameFacts {
-    return {
-      hits: this.maps.map(() => new Map()),
-      listed: this.maps.map(() => new Set()),
-      definitions: [],
-      exporter: undefined,
-    };
+    return { hits: [], listed: [], definitions: [], exporter: undefined };
   }
 
   definitions(name: string): readonly SymbolEntry[] {

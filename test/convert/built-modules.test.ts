@@ -3,7 +3,7 @@
 // shows the whole input it is about, and reads the output with the tests' own
 // ELF reader (test/support/elf-bytes.ts).
 import { describe, expect, it } from 'vitest';
-import { convertElf } from '../../src/convert/convert.js';
+import { convertElf, scanCandidates, symbolsToLookUp } from '../../src/convert/convert.js';
 import { ConversionFailed, type Diagnostic } from '../../src/convert/diagnostics.js';
 import type { PlanOptions } from '../../src/convert/plan.js';
 import type { PositionHintInput, SymbolLookup } from '../../src/convert/symbol-source.js';
@@ -130,6 +130,64 @@ describe('conversion of built modules: where a relocation goes', () => {
     const lookup = memoryLookup({ vmlinux: [], klpt_target: ['klpt_api'] }, { klpt_api: 'klpt_target' });
     const out = converted(convert(x86Caller('klpt_api'), lookup, [], { keepModuleExports: true }));
     expect(entries(out, '.rela.text')).toEqual([[0n, R_X86_64_PLT32, 'klpt_api', -4n]]);
+  });
+});
+
+describe('conversion of built modules: what the applier moves, keeps and drops', () => {
+  const R_X86_64_64 = 1;
+
+  it('a relocation of a non-allocated section to a converted symbol stays there, against the klp symbol', () => {
+    const spec = x86Caller('nr_threads');
+    spec.sections!.push({ name: '.debug_info', flags: '', data: 8 });
+    spec.relocations!.push({ section: '.debug_info', offset: 0, type: R_X86_64_64, symbol: 'nr_threads' });
+    const bytes = buildElf(spec);
+    const r = convertElf(parseElf(bytes, 'lp.ko'), bytes, inVmlinux('nr_threads'), [], {});
+    const out = readElfBytes(r.output, 'lp.ko (converted)');
+    const klpSym = '.klp.sym.vmlinux.nr_threads,0';
+    expect(entries(out, '.klp.rela.vmlinux..text')).toEqual([[0n, R_X86_64_PLT32, klpSym, -4n]]);
+    expect(entries(out, '.rela.debug_info')).toEqual([[0n, R_X86_64_64, klpSym, 0n]]);
+    expect(r.applied?.movedRelocations).toBe(1);
+  });
+
+  it('a relocation to annotation data is dropped (KLP016), not counted as moved', () => {
+    const spec: ModuleSpec = {
+      machine: 'x86_64',
+      // One KLP_SYMPOS entry (pointer, position 0) for nr_threads; .text calls it and refers to the entry.
+      sections: [{ name: '.text', data: 16 }, { name: '.klp.module_relocs.vmlinux', data: 12 }],
+      symbols: [
+        { name: 'patched_fn', section: '.text', size: 16 },
+        { name: 'nr_threads' },
+        { name: 'entry', section: '.klp.module_relocs.vmlinux', type: 'object', size: 12 },
+      ],
+      relocations: [
+        { section: '.klp.module_relocs.vmlinux', offset: 0, type: R_X86_64_64, symbol: 'nr_threads' },
+        { section: '.text', offset: 0, type: R_X86_64_PLT32, symbol: 'nr_threads', addend: -4 },
+        { section: '.text', offset: 8, type: R_X86_64_PC32, symbol: 'entry', addend: -4 },
+      ],
+    };
+    const bytes = buildElf(spec);
+    const r = convertElf(parseElf(bytes, 'lp.ko'), bytes, inVmlinux('nr_threads'), [], {});
+    const out = readElfBytes(r.output, 'lp.ko (converted)');
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['KLP016']);
+    expect(r.applied?.movedRelocations).toBe(1);
+    const klpSym = '.klp.sym.vmlinux.nr_threads,0';
+    expect(entries(out, '.klp.rela.vmlinux..text')).toEqual([[0n, R_X86_64_PLT32, klpSym, -4n]]);
+    expect(out.section('.rela.text'), 'moved and dropped, nothing left').toBeUndefined();
+    expect(out.sections.filter((s) => s.name.includes('module_relocs'))).toEqual([]);
+  });
+
+  it('a scan of the candidates found once for the look-up gives the conversion it would find itself', () => {
+    const lookup = memoryLookup({ vmlinux: ['_printk', 'nr_threads'] }, { _printk: 'vmlinux' });
+    const bytes = buildElf(x86Caller('_printk', 'nr_threads'));
+    const elf = parseElf(bytes, 'lp.ko');
+    const scan = scanCandidates(elf);
+    expect([...symbolsToLookUp(elf, scan)]).toEqual(['_printk', 'nr_threads']);
+    expect([...symbolsToLookUp(elf, scan)]).toEqual([...symbolsToLookUp(elf)]);
+    const shared = convertElf(elf, bytes, lookup, [], {}, scan);
+    const own = convertElf(parseElf(bytes, 'lp.ko'), bytes, lookup, [], {});
+    expect(shared.changed).toBe(true);
+    expect(Buffer.from(shared.output).equals(Buffer.from(own.output))).toBe(true);
+    expect(shared.plan.converted.map((c) => c.klpName)).toEqual(['.klp.sym.vmlinux.nr_threads,0']);
   });
 });
 

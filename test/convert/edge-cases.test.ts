@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ElfFile, parseElf, SHF, STB, writeElf } from '../../src/elf/index.js';
 import { convertElf } from '../../src/convert/convert.js';
 import { ConversionFailed, type Diagnostic } from '../../src/convert/diagnostics.js';
-import { checkLivepatchElf } from '../../src/convert/verify.js';
+import { checkLivepatchElf, livepatchRuleViolations } from '../../src/convert/verify.js';
 import type { PositionHintInput } from '../../src/convert/symbol-source.js';
 import { buildFixture } from '../support/fixtures.js';
 import { errorsOf, hint } from './harness.js';
@@ -127,6 +127,28 @@ describe('checkLivepatchElf: the kernel rules applied to any module', () => {
     expect(problems).toMatch(
       /vmlinux symbol '\.klp\.sym\.vmlinux\.saved_command_line,0' in a module-specific klp section/,
     );
+  });
+});
+
+describe('the rule check reads tables still in their bytes as it reads decoded ones', () => {
+  it('finds the same violations, in the same order, either way', async () => {
+    const ko = await buildFixture('livepatch', 'x86_64');
+    const bytes = readFileSync(ko);
+    const out = convertElf(parseElf(bytes, ko), bytes, memoryLookup(MAP, VMLINUX_EXPORTS), [], {}).output;
+    const elf = parseElf(out, 'out.ko');
+    const byName = (n: string) => elf.symbols.find((s) => s.name === n)!;
+    byName('.klp.sym.vmlinux.nr_threads,0').special = 0;
+    elf.sections.find((x) => x.name === '.klp.rela.klpt_target..text')!.relocations![0]!.symbol =
+      byName('.klp.sym.vmlinux.saved_command_line,0');
+    for (const written of [out, writeElf(elf)]) {
+      const encoded = parseElf(written, 'x.ko');
+      const decoded = parseElf(written, 'x.ko');
+      for (const s of decoded.sections) void s.relocations;
+      expect(encoded.sections.some((s) => s.encodedRelocations)).toBe(true);
+      expect(decoded.sections.some((s) => s.encodedRelocations)).toBe(false);
+      expect(livepatchRuleViolations(encoded)).toEqual(livepatchRuleViolations(decoded));
+    }
+    expect(livepatchRuleViolations(parseElf(writeElf(elf), 'x.ko')).map((d) => d.message)).toHaveLength(2);
   });
 });
 

@@ -151,6 +151,18 @@ describe('string tables', () => {
     expect(b.add('')).toBe(0);
   });
 
+  test('appended names are written one byte a code unit, the low byte, each with its NUL, after the table', () => {
+    const b = new StringTableBuilder(table);
+    const long = `${'\u0141'.repeat(30)}x${'y'.repeat(30)}`; // long enough for the native encoder
+    const at = [b.add('cd'), b.add('\u20acz'), b.add(long)];
+    const bytes = b.bytes();
+    expect(at).toEqual([table.length + 1, table.length + 4, table.length + 7]);
+    expect([...bytes.subarray(0, table.length)]).toEqual([...table]);
+    const tail = [0, 0x63, 0x64, 0, 0xac, 0x7a, 0, ...Array(30).fill(0x41), 0x78, ...Array(30).fill(0x79), 0];
+    expect([...bytes.subarray(table.length)]).toEqual(tail);
+    expect(new StringTableBuilder(table).bytes()).toBe(table); // nothing added: the input's own bytes
+  });
+
   test('an original name is matched by its bytes, a character above 0xff by the low byte written for it', () => {
     const b = new StringTableBuilder(new Uint8Array([0, 0x01, 0x62, 0, 0x63]));
     expect(b.matchesOriginal(1, '\x01b')).toBe(true);

@@ -184,6 +184,17 @@ describe('dangling references: one check, in model.ts, for remove() and the writ
     expect(() => writeElf(elf)).toThrow(refused);
   });
 
+  test('a symbol added to the list in place, without its index, is in the file', async () => {
+    const elf = await parsedFixture('livepatch', 'ppc64le');
+    const rela = elf.sections.find((s) => s.relocations && s.relocations.length > 0)!;
+    const added = new ElfSymbol({ name: 'added_in_place', bind: STB.GLOBAL, type: STT.NOTYPE });
+    elf.symbols.push(added); // no renumber(): its index is still -1
+    rela.relocations![0] = { ...rela.relocations![0]!, symbol: added };
+    const out = parseElf(writeElf(elf), 'out.ko');
+    const written = out.sections.find((s) => s.name === rela.name)!.relocations![0]!;
+    expect(written.symbol.name).toBe('added_in_place');
+  });
+
   test('a symbol defined in a section not in the file is refused', async () => {
     const elf = await parsedFixture('livepatch', 'i386');
     const elsewhere = new Section({ name: '.elsewhere', type: SHT.PROGBITS });
