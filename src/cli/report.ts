@@ -11,6 +11,8 @@ export interface Reporter {
   warn(text: string): void;
   /** Shown with --verbose. */
   verbose(text: string): void;
+  /** Whether verbose() shows anything: its lines are made only then (thousands for a large module). */
+  readonly verboseShown: boolean;
   stdout(text: string): void;
 }
 
@@ -24,6 +26,7 @@ export function consoleReporter(level: { quiet: boolean; verbose: boolean }): Re
     verbose: (t) => {
       if (level.verbose) writeStderr(t + '\n');
     },
+    verboseShown: level.verbose,
     stdout: (t) => process.stdout.write(t),
   };
 }

@@ -50,6 +50,18 @@ describe('klp-convert CLI', () => {
     expect(readFileSync(out2).equals(readFileSync(out))).toBe(true);
   });
 
+  it('lists every decision with --verbose, and only then', () => {
+    const verbose = run(['-v', '--dry-run', ...maps(), ko, join(dir, 'unwritten.ko')]);
+    expect(verbose.status, verbose.stderr).toBe(0);
+    const decisions = verbose.stderr.split('\n').filter((l) => /^ {2}[^\s:]+( -> \.klp\.sym\.|: kept ordinary, )/.test(l));
+    // The twelve converted symbols (as the summary counts them) and the exported ones kept ordinary.
+    expect(decisions.filter((l) => l.includes(' -> .klp.sym.'))).toHaveLength(12);
+    expect(decisions).toContainEqual(expect.stringMatching(/^ {2}_printk: kept ordinary, exported by vmlinux /));
+    expect(decisions.find((l) => l.includes('-> .klp.sym.'))).toMatch(/ \(\S+; \d+ relocations? in \S+\)$/);
+    const plain = run(['--dry-run', ...maps(), ko, join(dir, 'unwritten.ko')]);
+    expect(plain.stderr.split('\n').filter((l) => decisions.includes(l))).toEqual([]);
+  });
+
   it('accepts the upstream form <symbols.klp> <in.ko> <out.ko>', () => {
     const out = join(dir, 'upstream.ko');
     const r = run([join(dir, 'symbols.klp'), '-e', join(dir, 'Module.symvers'), ko, out]);
