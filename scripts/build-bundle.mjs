@@ -42,6 +42,10 @@ async function bundle() {
     // stack traces read the same), and dist/ keeps the readable modules.
     minifyWhitespace: true,
     minifySyntax: true,
+    // The bundle runs as a vm.Script, which has no loader for import(): every import() of a module
+    // left outside the bundle (node:os for --auto, node:child_process for compressed modules) becomes
+    // a require on first use, as the bundled ones already are.
+    supported: { 'dynamic-import': false },
     plugins: [lazyChildProcessForCommander(), yamlOnFirstUse()],
   });
   await build({

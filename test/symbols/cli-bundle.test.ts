@@ -101,6 +101,19 @@ describe('the bundled CLI', () => {
     expect(readFileSync(join(dir, 'env.ko')).equals(readFileSync(join(dir, 'gz.ko')))).toBe(true);
   });
 
+  it('leaves no import() in the bundle: a vm.Script has no loader for it, so each is a require on first use', () => {
+    expect(code).not.toMatch(/\bimport\(/);
+    // The one path that imports node:os: no options, so the module's kernel is compared with the running one.
+    const env = { ...process.env };
+    delete env.KLP_CONVERT_SYSROOT;
+    const ko = join(SAMPLE, 'klpt_cmdline.ko');
+    const argv = [join(ROOT, 'bin', 'klp-convert.js'), '--dry-run', ko, join(dir, 'auto.ko')];
+    const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env });
+    expect(r.stderr).toMatch(/klpt_cmdline\.ko is for kernel \S+: /);
+    expect(r.stderr).not.toMatch(/dynamic import|internal error/);
+    expect([0, 1]).toContain(r.status);
+  });
+
   it('is refused by V8 when the cache is from another V8 (version hash changed), and still runs', () => {
     const data = Buffer.from(cache.subarray(header.length));
     // V8's code cache header: magic number, then the V8 version hash.

@@ -2,9 +2,10 @@
  * `klp-convert symbols` on small modules and a stand-in vmlinux built here
  * with gcc and ld, compiled like kernel objects.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addSymbolsCommand } from '../../src/cli/symbols-command.js';
@@ -233,6 +234,19 @@ describe('klp-convert symbols on a build tree', () => {
       const out = join(dir, `${sub}.klps`);
       expect(await symbolsCli(['--modules', join(dir, sub), '-o', out])).toBe(0);
       expect(readFileSync(out, 'utf8').replace(/^# .*\n/gm, '')).toBe(plain.replace(/^# .*\n/gm, ''));
+    }
+  });
+
+  it('reads compressed modules through the installed command too (the bundle, where import() has no loader)', () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'klp-convert.js');
+    for (const sub of ['xz', 'zst']) {
+      const viaBundle = join(dir, `${sub}-bin.klps`);
+      const r = spawnSync(process.execPath, [bin, 'symbols', '--modules', join(dir, sub), '-o', viaBundle], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const inProcess = readFileSync(join(dir, `${sub}.klps`), 'utf8').replace(/^# .*\n/gm, '');
+      expect(readFileSync(viaBundle, 'utf8').replace(/^# .*\n/gm, '')).toBe(inProcess);
     }
   });
 
