@@ -256,11 +256,17 @@ export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean
   return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
 }
 
+/**
+ * Where r_sym lies in a REL/RELA entry: the byte offset of the 32-bit word that holds it (ELF64: the high
+ * half of r_info; ELF32: r_info itself, the entry's second word) and the shift that leaves it (ELF32's
+ * r_info is (sym << 8) | type). Numbers, not an object: relSymbolIndex runs once a relocation.
+ */
+const rSymWordAt = (l: ClassLayout, littleEndian: boolean): number => (l.is64 ? rSym64At(littleEndian) : l.wordSize);
+const rSymShift = (l: ClassLayout): number => (l.is64 ? 0 : 8);
+
 /** r_sym of the REL or RELA entry at `at`, which the caller knows lies in the file: splitRelInfo's, no bigint. */
 export function relSymbolIndex(r: ByteReader, l: ClassLayout, at: number): number {
-  const le = r.littleEndian;
-  if (l.is64) return r.view.getUint32(at + rSym64At(le), le);
-  return r.view.getUint32(at + l.wordSize, le) >>> 8;
+  return r.view.getUint32(at + rSymWordAt(l, r.littleEndian), r.littleEndian) >>> rSymShift(l);
 }
 
 /** Whether this machine's own byte order is little-endian (typed arrays read in it). */
@@ -288,9 +294,7 @@ export function relSymbolWords(
   if (r.littleEndian !== HOST_LITTLE_ENDIAN || start % 4 !== 0) return undefined;
   const size = relEntrySize(l, rela);
   const words = new Uint32Array(r.bytes.buffer, start, (count * size) / 4);
-  // ELF32 r_info is (sym << 8) | type, the entry's second word.
-  if (!l.is64) return { words, stride: size / 4, first: 1, shift: 8 };
-  return { words, stride: size / 4, first: rSym64At(r.littleEndian) / 4, shift: 0 };
+  return { words, stride: size / 4, first: rSymWordAt(l, r.littleEndian) / 4, shift: rSymShift(l) };
 }
 
 function readRelFieldByField(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
