@@ -12,7 +12,7 @@
  * (bindingInflater); node:zlib, which loads Node's stream modules, is loaded
  * only for a whole read or where that handle is out of reach.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Zlib from 'node:zlib';
 import { InputFileError, openRegularFileSync, readRegularFile, readRegularFileSync } from '../util/read-file.js';
@@ -273,20 +273,21 @@ class WholeGunzipSource implements ByteSource {
   private at = 0;
 
   constructor(
-    private readonly compressed: FileSource,
     private readonly file: string,
+    private readonly fd: number,
     private readonly limit: number,
   ) {}
 
   read(into: Buffer, at: number, length: number): number {
     if (!this.bytes) {
-      const chunks: Buffer[] = [];
-      for (let chunk = Buffer.allocUnsafe(GZIP_READ); ; chunk = Buffer.allocUnsafe(GZIP_READ)) {
-        const n = this.compressed.read(chunk, 0, chunk.length);
-        if (n === 0) break;
-        chunks.push(chunk.subarray(0, n));
+      let compressed: Buffer;
+      try {
+        // From the descriptor's own position, 0: everything before read it with positioned reads.
+        compressed = readFileSync(this.fd);
+      } catch (err) {
+        throw unreadable(this.file, err);
       }
-      this.bytes = maybeGunzip(Buffer.concat(chunks), this.file, this.limit);
+      this.bytes = maybeGunzip(compressed, this.file, this.limit);
     }
     const n = this.bytes.copy(into, at, this.at, this.at + length);
     this.at += n;
@@ -294,7 +295,7 @@ class WholeGunzipSource implements ByteSource {
   }
 
   close(): void {
-    this.compressed.close();
+    closeSync(this.fd);
   }
 }
 
@@ -359,7 +360,7 @@ export class InputReader {
     if (!gzip) return new FileSource(file, fd);
     const limit = options.limit ?? MAX_INFLATED;
     const source = options.wholeGzip ? undefined : GunzipSource.create(file, fd, limit, options.zlib ?? 'binding');
-    return source ?? new WholeGunzipSource(new FileSource(file, fd), file, limit);
+    return source ?? new WholeGunzipSource(file, fd, limit);
   }
 
   /** Open `file` (a SymbolMapError at line 0 if it cannot be read as a regular file). */
@@ -375,16 +376,22 @@ export class InputReader {
 
   /** Read until the window is full or the input has ended. */
   private fill(): void {
-    while (!this.ended && this.filled < this.window.length) {
-      if (!this.source) throw new SymbolMapError(this.file, 0, 'read after close');
-      const n = this.source.read(this.window, this.filled, this.window.length - this.filled);
-      if (n === 0) this.ended = true;
+    if (this.ended) return;
+    const source = this.source;
+    // Before the loop: after close() the window is empty, so the loop would not run to find this out.
+    if (!source) throw new SymbolMapError(this.file, 0, 'read after close');
+    while (this.filled < this.window.length) {
+      const n = source.read(this.window, this.filled, this.window.length - this.filled);
+      if (n === 0) {
+        this.ended = true;
+        this.closeSource();
+        return;
+      }
       this.filled += n;
     }
-    if (this.ended) this.closeSource();
   }
 
-  /** The first bytes of the input: HEAD_BYTES or more, or all of it when shorter. */
+  /** The first bytes of the input: HEAD_BYTES of them, or all of it when shorter. */
   async head(): Promise<Buffer> {
     this.fill();
     return this.window.subarray(0, this.filled);

@@ -147,6 +147,15 @@ describe('InputReader', () => {
     expect(await outcome(gz, 'module', 1 << 20)).toBe(await outcome(gz, 'binding', 1 << 20));
   });
 
+  it('says read after close to a second scan of an input whose first scan failed, rather than spinning', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(writeTemp(dir, 'again', text, true));
+    const truncated = writeTemp(dir, 'again-truncated', bytes.subarray(0, bytes.length >> 1));
+    const input = InputReader.open(truncated);
+    await expect(input.forEachLine(() => {})).rejects.toThrow(/cannot decompress gzip data/);
+    await expect(input.forEachLine(() => {})).rejects.toThrow(`${truncated}:0: read after close`);
+  }, 10_000);
+
   it('reports a broken gzip stream and one that inflates past the limit as map errors at line 0', async () => {
     const whole = writeTemp(dir, 'lines', text, true);
     const { readFileSync } = await import('node:fs');
