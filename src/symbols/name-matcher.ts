@@ -38,9 +38,14 @@ function fnv1a(bytes: Uint8Array, start: number, end: number): number {
 /** Entries of each of NameMatcher's two filter tables. */
 export const FILTER_ENTRIES = 1 << 16;
 
-/** The second filter table's index for the name bytes[start, end): its whole-name hash, 16 bits. */
+/** The second filter table's index for a name whose whole-name hash (fnv1a) is `hash`: its low 16 bits. */
+function hashKey(hash: number): number {
+  return hash & (FILTER_ENTRIES - 1);
+}
+
+/** The second filter table's index for the name bytes[start, end). */
 export function nameHashKey(bytes: Uint8Array, start: number, end: number): number {
-  return fnv1a(bytes, start, end) & (FILTER_ENTRIES - 1);
+  return hashKey(fnv1a(bytes, start, end));
 }
 
 export class NameMatcher {
@@ -77,7 +82,8 @@ export class NameMatcher {
     this.encoded.forEach((b, id) => {
       this.filter[filterKey(b, 0, b.length)] = 1;
       const hash = fnv1a(b, 0, b.length);
-      this.filter[FILTER_ENTRIES + (hash & (FILTER_ENTRIES - 1))] = 1;
+      // One hash for both: the filter's key and the slot.
+      this.filter[FILTER_ENTRIES + hashKey(hash)] = 1;
       let slot = hash & this.mask;
       while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
       this.slots[slot] = id;
