@@ -172,26 +172,38 @@ export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr
   wr.word(at + f.entsize, s.entsize, l.is64);
 }
 
-export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
+/**
+ * The symbol table entry at `at`. A table reader passes `into`, one record it reuses for every entry
+ * (the fields are copied out before the next read), rather than have a record made for each.
+ */
+export function readSym(r: ByteReader, l: ClassLayout, at: number, into?: RawSym): RawSym {
   // Every entry of a table the parser bounded: read it with one check. Otherwise field by
   // field, so the error names the first field past the end.
   if (!r.holds(at, l.symSize)) return readSymFieldByField(r, l, at);
   const v = r.view;
   const le = r.littleEndian;
-  if (l.is64) {
-    const f = SYM_FIELD[64];
-    return {
-      name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
-      shndx: v.getUint16(at + f.shndx, le), value: v.getBigUint64(at + f.value, le),
-      size: v.getBigUint64(at + f.size, le),
-    };
-  }
-  const f = SYM_FIELD[32];
-  return {
-    name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
-    shndx: v.getUint16(at + f.shndx, le), value: BigInt(v.getUint32(at + f.value, le)),
-    size: BigInt(v.getUint32(at + f.size, le)),
-  };
+  const out = into ?? { name: 0, value: 0n, size: 0n, info: 0, other: 0, shndx: 0 };
+  const f = SYM_FIELD[classOf(l)];
+  out.name = v.getUint32(at, le);
+  out.info = v.getUint8(at + f.info);
+  out.other = v.getUint8(at + f.other);
+  out.shndx = v.getUint16(at + f.shndx, le);
+  out.value = l.is64 ? u64OrZero(v, at + f.value, le) : BigInt(v.getUint32(at + f.value, le));
+  out.size = l.is64 ? u64OrZero(v, at + f.size, le) : BigInt(v.getUint32(at + f.size, le));
+  return out;
+}
+
+/**
+ * A 64-bit field as a bigint, zero as the one shared 0n: st_value and st_size of every undefined
+ * symbol (half of a livepatch's table) are zero, and a BigInt read from memory is a heap object of
+ * its own, which the model would keep alive through every collection.
+ */
+function u64OrZero(v: DataView, at: number, le: boolean): bigint {
+  return isZero64(v, at, le) ? 0n : v.getBigUint64(at, le);
+}
+
+function isZero64(v: DataView, at: number, le: boolean): boolean {
+  return v.getUint32(at, le) === 0 && v.getUint32(at + 4, le) === 0;
 }
 
 function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym {
@@ -245,15 +257,22 @@ export function relEntrySize(l: ClassLayout, rela: boolean): number {
 const rSym64At = (littleEndian: boolean): number => (littleEndian ? 12 : 8);
 const rType64At = (littleEndian: boolean): number => (littleEndian ? 8 : 12);
 
-/** r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. */
-export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
+/**
+ * r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. `into`, when
+ * given, is filled and returned instead of a new record (see readSym).
+ */
+export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean, into?: RawRel): RawRel {
   if (!l.is64 || !r.holds(at, relEntrySize(l, rela))) return readRelFieldByField(r, l, at, rela);
   // ELF64 with the entry in the file: r_info as two 32-bit halves (symbol high, type low), no bigint arithmetic.
   const v = r.view;
   const le = r.littleEndian;
-  const type = v.getUint32(at + rType64At(le), le);
-  const sym = relSymbolIndex(r, l, at);
-  return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
+  const out = into ?? { offset: 0n, sym: 0, type: 0, addend: 0n };
+  out.type = v.getUint32(at + rType64At(le), le);
+  out.sym = relSymbolIndex(r, l, at);
+  out.offset = u64OrZero(v, at, le);
+  // Zero is zero signed or not: u64OrZero's test holds for r_addend too.
+  out.addend = rela && !isZero64(v, at + 16, le) ? v.getBigInt64(at + 16, le) : 0n;
+  return out;
 }
 
 /**
