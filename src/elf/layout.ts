@@ -188,22 +188,9 @@ export function readSym(r: ByteReader, l: ClassLayout, at: number, into?: RawSym
   out.info = v.getUint8(at + f.info);
   out.other = v.getUint8(at + f.other);
   out.shndx = v.getUint16(at + f.shndx, le);
-  out.value = l.is64 ? u64OrZero(v, at + f.value, le) : BigInt(v.getUint32(at + f.value, le));
-  out.size = l.is64 ? u64OrZero(v, at + f.size, le) : BigInt(v.getUint32(at + f.size, le));
+  out.value = l.is64 ? v.getBigUint64(at + f.value, le) : BigInt(v.getUint32(at + f.value, le));
+  out.size = l.is64 ? v.getBigUint64(at + f.size, le) : BigInt(v.getUint32(at + f.size, le));
   return out;
-}
-
-/**
- * A 64-bit field as a bigint, zero as the one shared 0n: st_value and st_size of every undefined
- * symbol (half of a livepatch's table) are zero, and a BigInt read from memory is a heap object of
- * its own, which the model would keep alive through every collection.
- */
-function u64OrZero(v: DataView, at: number, le: boolean): bigint {
-  return isZero64(v, at, le) ? 0n : v.getBigUint64(at, le);
-}
-
-function isZero64(v: DataView, at: number, le: boolean): boolean {
-  return v.getUint32(at, le) === 0 && v.getUint32(at + 4, le) === 0;
 }
 
 function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym {
@@ -216,13 +203,21 @@ function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym 
 }
 
 export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym): void {
+  // Straight to the DataView, as readSym reads: one call a field, for each of thousands of symbols.
+  const v = wr.view;
+  const le = wr.littleEndian;
   const f = SYM_FIELD[classOf(l)];
-  wr.u32(at + f.name, s.name);
-  wr.u8(at + f.info, s.info);
-  wr.u8(at + f.other, s.other);
-  wr.u16(at + f.shndx, s.shndx);
-  wr.word(at + f.value, s.value, l.is64);
-  wr.word(at + f.size, s.size, l.is64);
+  v.setUint32(at + f.name, s.name, le);
+  v.setUint8(at + f.info, s.info);
+  v.setUint8(at + f.other, s.other);
+  v.setUint16(at + f.shndx, s.shndx, le);
+  if (l.is64) {
+    v.setBigUint64(at + f.value, s.value, le);
+    v.setBigUint64(at + f.size, s.size, le);
+  } else {
+    wr.word(at + f.value, s.value, false);
+    wr.word(at + f.size, s.size, false);
+  }
 }
 
 /** st_info packing: binding in the high four bits, type in the low four (both classes). */
@@ -269,9 +264,8 @@ export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean
   const out = into ?? { offset: 0n, sym: 0, type: 0, addend: 0n };
   out.type = v.getUint32(at + rType64At(le), le);
   out.sym = relSymbolIndex(r, l, at);
-  out.offset = u64OrZero(v, at, le);
-  // Zero is zero signed or not: u64OrZero's test holds for r_addend too.
-  out.addend = rela && !isZero64(v, at + 16, le) ? v.getBigInt64(at + 16, le) : 0n;
+  out.offset = v.getBigUint64(at, le);
+  out.addend = rela ? v.getBigInt64(at + 16, le) : 0n;
   return out;
 }
 
@@ -326,14 +320,20 @@ export function writeRel(
   wr: ByteWriter, l: ClassLayout, at: number, rela: boolean, e: Readonly<RelFields>, sym: number,
 ): void {
   const w = l.wordSize;
-  wr.word(at, e.offset, l.is64);
   if (l.is64) {
-    // r_info as its two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
+    // Straight to the DataView (see writeSym); setBigUint64 wraps a negative r_addend itself. r_info as its
+    // two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
+    const v = wr.view;
     const le = wr.littleEndian;
-    wr.u32(at + rSym64At(le), sym);
-    wr.u32(at + rType64At(le), e.type);
-  } else wr.word(at + w, joinRelInfo(sym, e.type, false), false);
-  if (rela) wr.word(at + 2 * w, e.addend, l.is64);
+    v.setBigUint64(at, e.offset, le);
+    v.setUint32(at + rSym64At(le), sym, le);
+    v.setUint32(at + rType64At(le), e.type, le);
+    if (rela) v.setBigUint64(at + 2 * w, e.addend, le);
+    return;
+  }
+  wr.word(at, e.offset, false);
+  wr.word(at + w, joinRelInfo(sym, e.type, false), false);
+  if (rela) wr.word(at + 2 * w, e.addend, false);
 }
 
 /**
