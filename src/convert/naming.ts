@@ -19,6 +19,11 @@ export const MAX_SYMBOL_NAME = 511;
 /** The kernel's module name ('-' and ',' become '_'): one definition, shared with the map readers. */
 export { kernelModuleName } from '../symbols/module-name.js';
 
+// Regular expressions the checks below test with, made once: a literal in the function body is a new
+// RegExp object at every call, and the checks run for each of thousands of symbols.
+const SPACE_OR_COMMA = /[\s,]/;
+const DECIMAL = /^[0-9]+$/;
+
 /** Why `obj` cannot name a livepatch object, or undefined if it can. */
 export function objectNameProblem(obj: string): string | undefined {
   if (obj.length === 0) return 'the object name is empty';
@@ -26,7 +31,7 @@ export function objectNameProblem(obj: string): string | undefined {
     return `object name '${obj}' is ${obj.length} bytes; the kernel reads at most ${MAX_OBJECT_NAME}`;
   }
   if (obj.includes('.')) return `object name '${obj}' contains '.', which ends the name when the kernel parses it`;
-  if (/[\s,]/.test(obj)) return `object name '${obj}' contains a space or ','`;
+  if (SPACE_OR_COMMA.test(obj)) return `object name '${obj}' contains a space or ','`;
   return undefined;
 }
 
@@ -71,7 +76,7 @@ function parseObjNamePos(rest: string): KlpSymbolName | undefined {
   if (comma <= 0) return undefined;
   const name = tail.slice(0, comma);
   const posText = tail.slice(comma + 1);
-  if (!/^[0-9]+$/.test(posText)) return undefined;
+  if (!DECIMAL.test(posText)) return undefined;
   const position = Number(posText);
   if (!Number.isSafeInteger(position)) return undefined;
   if (objectNameProblem(object) || symbolNameProblem(name)) return undefined;
