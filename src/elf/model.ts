@@ -284,8 +284,9 @@ export class ElfFile {
 
   /** Recompute every section's and symbol's index from list order. */
   renumber(): void {
-    this.sections.forEach((s, i) => (s.index = i));
-    this.symbols.forEach((s, i) => (s.index = i));
+    // Index loops, not forEach: a call a symbol, for thousands of symbols, in code not yet optimised.
+    for (let i = 0; i < this.sections.length; i++) this.sections[i]!.index = i;
+    for (let i = 0; i < this.symbols.length; i++) this.symbols[i]!.index = i;
   }
 
   /** A name → section map built once; rebuild it after edits. First section wins on duplicate names. */
@@ -336,12 +337,8 @@ export class ElfFile {
       section: (s) => secs.has(s), symbol: (s) => syms.has(s), word: 'removed', noSymbols: syms.size === 0,
     });
     if (dangling) throw new ElfModelError(`${this.fileName}: ${dangling}`);
-    const keptSections = this.sections.filter((s) => !secs.has(s));
-    const keptSymbols = this.symbols.filter((s) => !syms.has(s));
-    this.sections.length = 0;
-    this.sections.push(...keptSections);
-    this.symbols.length = 0;
-    this.symbols.push(...keptSymbols);
+    keepOnly(this.sections, secs);
+    keepOnly(this.symbols, syms);
     this.renumber();
     return { sections: [...secs], symbols: [...syms] };
   }
@@ -350,6 +347,14 @@ export class ElfFile {
   relocationSectionsFor(target: Section): Section[] {
     return this.sections.filter((s) => s.isRelocation && s.infoSection === target);
   }
+}
+
+/** Drop the members of `gone` from `list`, in place; a list none of whose entries go is left untouched. */
+function keepOnly<T>(list: T[], gone: ReadonlySet<T>): void {
+  if (gone.size === 0) return;
+  const kept = list.filter((item) => !gone.has(item));
+  list.length = 0;
+  list.push(...kept);
 }
 
 /** Which sections and symbols are gone, and the word a message calls them by ('removed', 'missing'). */
