@@ -58,13 +58,14 @@ class WholeInput {
 interface NameFacts {
   /** Per map: the hits in file order, by object index. */
   hits: (HitsByObject | undefined)[];
-  /** Per map: the objects this YAML map lists the name for. */
-  listed: (Set<number> | undefined)[];
-  definitions: SymbolEntry[];
+  /** Per map: the objects this YAML map lists the name for; absent until a YAML map lists the name. */
+  listed: (Set<number> | undefined)[] | undefined;
+  definitions: readonly SymbolEntry[];
   exporter: ExportEntry | undefined;
 }
 
 const NO_HITS: readonly MapHit[] = [];
+const NO_DEFINITIONS: readonly SymbolEntry[] = [];
 
 /**
  * One name's hits in one map, by object. Most names are in a single object: their hits are one list,
@@ -72,39 +73,37 @@ const NO_HITS: readonly MapHit[] = [];
  * the run) is made only for a name found in a second object.
  */
 class HitsByObject {
-  private declare readonly firstObject: number;
+  /** Each object with hits, in order of its first hit. */
+  declare readonly objects: number[];
   private declare readonly firstHits: MapHit[];
   private declare byObject: Map<number, MapHit[]> | undefined;
 
   constructor(first: MapHit) {
-    this.firstObject = first.object;
+    this.objects = [first.object];
     this.firstHits = [first];
     this.byObject = undefined;
   }
 
   add(hit: MapHit): void {
     if (!this.byObject) {
-      if (hit.object === this.firstObject) {
+      if (hit.object === this.objects[0]) {
         this.firstHits.push(hit);
         return;
       }
-      this.byObject = new Map([[this.firstObject, this.firstHits]]);
+      this.byObject = new Map([[this.objects[0]!, this.firstHits]]);
     }
     const list = this.byObject.get(hit.object);
     if (list) list.push(hit);
-    else this.byObject.set(hit.object, [hit]);
+    else {
+      this.byObject.set(hit.object, [hit]);
+      this.objects.push(hit.object);
+    }
   }
 
   /** The hits in `object`, in file order. */
   get(object: number): readonly MapHit[] {
     if (this.byObject) return this.byObject.get(object) ?? NO_HITS;
-    return object === this.firstObject ? this.firstHits : NO_HITS;
-  }
-
-  /** Each object with hits, in order of its first hit. */
-  forEachObject(visit: (object: number) => void): void {
-    if (this.byObject) this.byObject.forEach((_, object) => visit(object));
-    else visit(this.firstObject);
+    return object === this.objects[0] ? this.firstHits : NO_HITS;
   }
 }
 
@@ -145,7 +144,7 @@ class LoadedSymbolIndex implements SymbolIndex {
       if (scan.listed) {
         for (const key of scan.listed) {
           const [object, nameId] = key.split(':').map(Number) as [number, number];
-          (batch[nameId]!.listed[mapIndex] ??= new Set()).add(object);
+          ((batch[nameId]!.listed ??= [])[mapIndex] ??= new Set()).add(object);
         }
       }
     });
@@ -193,7 +192,7 @@ class LoadedSymbolIndex implements SymbolIndex {
       const local = m.objects.get(object);
       if (local === undefined) continue;
       if (m.format === 'yaml') {
-        if (facts.listed[i]?.has(local)) return i;
+        if (facts.listed?.[i]?.has(local)) return i;
         if (yamlDescribes < 0) yamlDescribes = i;
         continue;
       }
@@ -221,11 +220,12 @@ class LoadedSymbolIndex implements SymbolIndex {
       const byObject = facts.hits[mapIndex];
       if (!byObject) continue;
       const names = this.maps[mapIndex]!.objectNames;
-      byObject.forEachObject((local) => {
-        const object = names[local]!;
+      const locals = byObject.objects;
+      for (let i = 0; i < locals.length; i++) {
+        const object = names[locals[i]!]!;
         if (first === undefined) first = object;
         else if (object !== first) (more ??= new Set([first])).add(object);
-      });
+      }
     }
     if (first === undefined) return [];
     if (!more) return [first];
@@ -271,7 +271,7 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   /** Facts of a name no map has (yet): also those of a name no matcher can hold (the empty string). */
   private noFacts(): NameFacts {
-    return { hits: [], listed: [], definitions: [], exporter: undefined };
+    return { hits: [], listed: undefined, definitions: NO_DEFINITIONS, exporter: undefined };
   }
 
   definitions(name: string): readonly SymbolEntry[] {
