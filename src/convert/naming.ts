@@ -63,19 +63,21 @@ export interface KlpSymbolName {
 /** Parse `.klp.sym.<obj>.<name>,<pos>` the way the kernel does; undefined if it would reject it. */
 export function parseKlpSymbolName(full: string): KlpSymbolName | undefined {
   if (!full.startsWith(KLP_SYM_PREFIX)) return undefined;
-  return parseObjNamePos(full.slice(KLP_SYM_PREFIX.length));
+  return parseObjNamePos(full, KLP_SYM_PREFIX.length);
 }
 
-/** `<obj>.<name>,<pos>`: obj up to the first '.', name up to the first ',', pos decimal. */
-function parseObjNamePos(rest: string): KlpSymbolName | undefined {
-  const dot = rest.indexOf('.');
-  if (dot <= 0) return undefined;
-  const object = rest.slice(0, dot);
-  const tail = rest.slice(dot + 1);
-  const comma = tail.indexOf(',');
-  if (comma <= 0) return undefined;
-  const name = tail.slice(0, comma);
-  const posText = tail.slice(comma + 1);
+/**
+ * `<obj>.<name>,<pos>` from `from` on: obj up to the first '.', name up to the first ',', pos decimal.
+ * Found by offsets in `text`, not in slices of slices: the output check parses every .klp.sym name.
+ */
+function parseObjNamePos(text: string, from: number): KlpSymbolName | undefined {
+  const dot = text.indexOf('.', from);
+  if (dot <= from) return undefined;
+  const object = text.slice(from, dot);
+  const comma = text.indexOf(',', dot + 1);
+  if (comma <= dot + 1) return undefined;
+  const name = text.slice(dot + 1, comma);
+  const posText = text.slice(comma + 1);
   if (!DECIMAL.test(posText)) return undefined;
   const position = Number(posText);
   if (!Number.isSafeInteger(position)) return undefined;
@@ -96,7 +98,7 @@ export function parseKlpSymRelaName(full: string): KlpSymRelaName | undefined {
   if (dot <= 0) return undefined;
   const patchedObject = rest.slice(0, dot);
   if (objectNameProblem(patchedObject)) return undefined;
-  const inner = parseObjNamePos(rest.slice(dot + 1));
+  const inner = parseObjNamePos(rest, dot + 1);
   return inner && { ...inner, patchedObject };
 }
 
