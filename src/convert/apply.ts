@@ -59,8 +59,11 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
   // filtered: a converted symbol's relocations go to its gate's klp list, stray annotation relocations go away.
   // The candidates are every relocation against a converted symbol outside the annotations and klp sections
   // (collectCandidates), so the symbol alone says which relocations move.
+  // Index loops over the converted symbols and the relocations: they run once an item before any of
+  // this is optimised, and for-of allocates an iterator result a step there.
+  const converted = plan.converted;
   const gateOf = new Map<ElfSymbol, string>();
-  for (const c of plan.converted) gateOf.set(c.symbol, c.gate);
+  for (let i = 0; i < converted.length; i++) gateOf.set(converted[i]!.symbol, converted[i]!.gate);
   const dropped = plan.removeRelocations;
   const droppedSymbols = new Set([...dropped].map((r) => r.symbol));
   // A table nobody decoded handed out no relocation, so it holds none to drop: only their symbols are looked for.
@@ -74,7 +77,9 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
     const moves = isCandidateTable(s, plan.removeSections) && target !== null && (target.flags & SHF.ALLOC) !== 0n;
     const into = new Map<string, Relocation[]>(); // this section's klp lists by gate, found once
     const kept: Relocation[] = [];
-    for (const r of s.relocations!) {
+    const relocations = s.relocations!;
+    for (let k = 0; k < relocations.length; k++) {
+      const r = relocations[k]!;
       const gate = moves ? gateOf.get(r.symbol) : undefined;
       if (gate !== undefined) {
         let list = into.get(gate);
@@ -85,12 +90,13 @@ export function applyPlan(elf: ElfFile, plan: Plan): ApplyResult {
         kept.push(r);
       }
     }
-    if (kept.length < s.relocations!.length) {
+    if (kept.length < relocations.length) {
       s.relocations = kept;
       touched.add(s);
     }
   }
-  for (const c of plan.converted) {
+  for (let i = 0; i < converted.length; i++) {
+    const c = converted[i]!;
     c.symbol.name = c.klpName;
     c.symbol.section = null;
     c.symbol.special = SHN.LIVEPATCH;

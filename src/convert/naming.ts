@@ -19,6 +19,11 @@ export const MAX_SYMBOL_NAME = 511;
 /** The kernel's module name ('-' and ',' become '_'): one definition, shared with the map readers. */
 export { kernelModuleName } from '../symbols/module-name.js';
 
+// Regular expressions the checks below test with, made once: a literal in the function body is a new
+// RegExp object at every call, and the checks run for each of thousands of symbols.
+const SPACE_OR_COMMA = /[\s,]/;
+const DECIMAL = /^[0-9]+$/;
+
 /** Why `obj` cannot name a livepatch object, or undefined if it can. */
 export function objectNameProblem(obj: string): string | undefined {
   if (obj.length === 0) return 'the object name is empty';
@@ -26,7 +31,7 @@ export function objectNameProblem(obj: string): string | undefined {
     return `object name '${obj}' is ${obj.length} bytes; the kernel reads at most ${MAX_OBJECT_NAME}`;
   }
   if (obj.includes('.')) return `object name '${obj}' contains '.', which ends the name when the kernel parses it`;
-  if (/[\s,]/.test(obj)) return `object name '${obj}' contains a space or ','`;
+  if (SPACE_OR_COMMA.test(obj)) return `object name '${obj}' contains a space or ','`;
   return undefined;
 }
 
@@ -58,20 +63,22 @@ export interface KlpSymbolName {
 /** Parse `.klp.sym.<obj>.<name>,<pos>` the way the kernel does; undefined if it would reject it. */
 export function parseKlpSymbolName(full: string): KlpSymbolName | undefined {
   if (!full.startsWith(KLP_SYM_PREFIX)) return undefined;
-  return parseObjNamePos(full.slice(KLP_SYM_PREFIX.length));
+  return parseObjNamePos(full, KLP_SYM_PREFIX.length);
 }
 
-/** `<obj>.<name>,<pos>`: obj up to the first '.', name up to the first ',', pos decimal. */
-function parseObjNamePos(rest: string): KlpSymbolName | undefined {
-  const dot = rest.indexOf('.');
-  if (dot <= 0) return undefined;
-  const object = rest.slice(0, dot);
-  const tail = rest.slice(dot + 1);
-  const comma = tail.indexOf(',');
-  if (comma <= 0) return undefined;
-  const name = tail.slice(0, comma);
-  const posText = tail.slice(comma + 1);
-  if (!/^[0-9]+$/.test(posText)) return undefined;
+/**
+ * `<obj>.<name>,<pos>` from `from` on: obj up to the first '.', name up to the first ',', pos decimal.
+ * Found by offsets in `text`, not in slices of slices: the output check parses every .klp.sym name.
+ */
+function parseObjNamePos(text: string, from: number): KlpSymbolName | undefined {
+  const dot = text.indexOf('.', from);
+  if (dot <= from) return undefined;
+  const object = text.slice(from, dot);
+  const comma = text.indexOf(',', dot + 1);
+  if (comma <= dot + 1) return undefined;
+  const name = text.slice(dot + 1, comma);
+  const posText = text.slice(comma + 1);
+  if (!DECIMAL.test(posText)) return undefined;
   const position = Number(posText);
   if (!Number.isSafeInteger(position)) return undefined;
   if (objectNameProblem(object) || symbolNameProblem(name)) return undefined;
@@ -91,7 +98,7 @@ export function parseKlpSymRelaName(full: string): KlpSymRelaName | undefined {
   if (dot <= 0) return undefined;
   const patchedObject = rest.slice(0, dot);
   if (objectNameProblem(patchedObject)) return undefined;
-  const inner = parseObjNamePos(rest.slice(dot + 1));
+  const inner = parseObjNamePos(rest, dot + 1);
   return inner && { ...inner, patchedObject };
 }
 

@@ -84,7 +84,12 @@ export function wantedNames(elf: ElfFile, scan: CandidateScan = scanCandidates(e
     if (a.kind === 'annotation') named.set(a.symbol, a.name);
   }
   const wanted = new Set<string>();
-  for (const c of candidates) wanted.add(named.get(c.symbol) ?? c.symbol.name);
+  // Index loops over the candidates, here and in planConversion: for-of allocates a result object a
+  // step in code not yet optimised, and a module has thousands of candidates.
+  for (let i = 0; i < candidates.length; i++) {
+    const symbol = candidates[i]!.symbol;
+    wanted.add(named.get(symbol) ?? symbol.name);
+  }
   return wanted;
 }
 
@@ -107,7 +112,8 @@ export function planConversion(
   const plan: Plan = { converted: [], kept: [], removeSections, removeRelocations };
   const resolver = new Resolver(elf, lookup, diags, options);
 
-  for (const c of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const decision = resolver.decide(c, annotationFor.get(c.symbol), hintFor.get(c.symbol.name));
     if (!decision) continue;
     if (decision.kind === 'keep') {

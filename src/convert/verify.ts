@@ -69,7 +69,10 @@ export function livepatchRuleViolations(elf: ElfFile): Diagnostic[] {
       if (archProblem) relocationProblem(at, k, r, archProblem.reason);
     }
   }
-  for (const sym of elf.symbols) {
+  // An index loop: for-of over thousands of symbols allocates a result object a step until optimised.
+  const symbols = elf.symbols;
+  for (let k = 0; k < symbols.length; k++) {
+    const sym = symbols[k]!;
     if (sym.special === SHN.LIVEPATCH && !sym.section && !klpName(sym)) {
       const what = `symbol ${sym.index} '${sym.name}' is SHN_LIVEPATCH`;
       problem({ file, symbol: sym.name }, `${what} but not .klp.sym.<object>.<name>,<position>`);

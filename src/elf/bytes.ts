@@ -72,11 +72,10 @@ export class ByteReader {
   }
 }
 
-const U64_END = 1n << 64n;
-
 /** Endian-aware writes into a buffer whose size the layout already fixed. */
 export class ByteWriter {
-  private readonly view: DataView;
+  /** For record writers (layout.ts): one DataView call a field. */
+  readonly view: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -98,8 +97,8 @@ export class ByteWriter {
   }
 
   u64(offset: number, v: bigint): void {
-    // Wrapping allocates a bigint; most values need none.
-    this.view.setBigUint64(offset, v >= 0n && v < U64_END ? v : BigInt.asUintN(64, v), this.littleEndian);
+    // setBigUint64 stores any bigint modulo 2^64 (ToBigUint64): a negative addend needs no wrapping first.
+    this.view.setBigUint64(offset, v, this.littleEndian);
   }
 
   word(offset: number, v: bigint, is64: boolean): void {

@@ -100,8 +100,8 @@ class Order {
     readonly symbols: readonly ElfSymbol[],
   ) {
     // Usually each entry's model index already is its place in the file; then no map is needed.
-    this.sectionIndex = sections.every((s, i) => s.index === i) ? null : new Map(sections.map((s, i) => [s, i]));
-    this.symbolIndex = symbols.every((s, i) => s.index === i) ? null : new Map(symbols.map((s, i) => [s, i]));
+    this.sectionIndex = indicesArePlaces(sections) ? null : new Map(sections.map((s, i) => [s, i]));
+    this.symbolIndex = indicesArePlaces(symbols) ? null : new Map(symbols.map((s, i) => [s, i]));
   }
 
   /** Index of a section in the file; checkReferences made sure every referenced one is there. */
@@ -119,6 +119,15 @@ class Order {
   }
 }
 
+/**
+ * Whether each entry's index is its place in `list`. An index loop, as the other loops over every symbol
+ * here: they run before any of this is optimised, where a callback a symbol costs a call each.
+ */
+function indicesArePlaces(list: readonly { index: number }[]): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i]!.index !== i) return false;
+  return true;
+}
+
 /** The model's sections, plus a .symtab_shndx when symbols may be defined at SHN_LORESERVE or above. */
 function withExtendedIndexTable(elf: ElfFile): Section[] {
   const sections = [...elf.sections];
@@ -130,9 +139,20 @@ function withExtendedIndexTable(elf: ElfFile): Section[] {
   return sections;
 }
 
-/** Locals must precede globals (gABI); keep relative order within each group. */
-function localsFirst(symbols: readonly ElfSymbol[]): ElfSymbol[] {
-  if (symbols.length === 0) return [];
+/**
+ * Locals must precede globals (gABI); keep relative order within each group. A list already in that
+ * order (every parsed file, and a conversion adds no symbol) is returned as it is, not copied.
+ */
+function localsFirst(symbols: readonly ElfSymbol[]): readonly ElfSymbol[] {
+  let sawGlobal = false;
+  for (let i = 1; i < symbols.length; i++) {
+    if (symbols[i]!.bind !== STB.LOCAL) sawGlobal = true;
+    else if (sawGlobal) return regrouped(symbols);
+  }
+  return symbols;
+}
+
+function regrouped(symbols: readonly ElfSymbol[]): ElfSymbol[] {
   const rest = symbols.slice(1);
   return [symbols[0]!, ...rest.filter((s) => s.bind === STB.LOCAL), ...rest.filter((s) => s.bind !== STB.LOCAL)];
 }
@@ -171,9 +191,10 @@ function nameOffsets(elf: ElfFile, order: Order): NameOffsets {
   const symbols = new Uint32Array(order.symbols.length);
   if (elf.symtab?.link) {
     const b = builderFor(elf.symtab.link);
-    order.symbols.forEach((sym, k) => {
+    for (let k = 0; k < order.symbols.length; k++) {
+      const sym = order.symbols[k]!;
       symbols[k] = b.offsetOf(sym.name, sym.origName === sym.name ? sym.origNameOffset : undefined);
-    });
+    }
   }
   return { sections, symbols, tables: new Map([...builders].map(([s, b]) => [s, b.bytes()])) };
 }
@@ -197,7 +218,7 @@ function contentsOf(elf: ElfFile, order: Order, names: NameOffsets, s: Section, 
   const relocations = encoded ? decodeRelocations(encoded) : s.relocations;
   if (relocations) {
     const symbols = new Uint32Array(relocations.length);
-    relocations.forEach((r, k) => (symbols[k] = order.symbol(r.symbol)));
+    for (let k = 0; k < relocations.length; k++) symbols[k] = order.symbol(relocations[k]!.symbol);
     return { kind: 'relocations', rela: s.type === SHT.RELA, entries: relocations, symbols };
   }
   if (s.groupMembers) {
@@ -218,10 +239,11 @@ function symbolsKeepTheirIndices(order: Order, table: EncodedRelocations): boole
 function symbolTable(order: Order, names: NameOffsets): SectionContents {
   const count = order.symbols.length;
   const shndx = new Uint32Array(count);
-  order.symbols.forEach((sym, k) => {
+  for (let k = 0; k < count; k++) {
+    const sym = order.symbols[k]!;
     const index = order.shndx(sym);
     shndx[k] = sym.section && index >= SHN.LORESERVE ? SHN.XINDEX : index;
-  });
+  }
   return { kind: 'symbols', entries: order.symbols, names: names.symbols, shndx };
 }
 

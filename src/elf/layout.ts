@@ -172,26 +172,25 @@ export function writeShdr(wr: ByteWriter, l: ClassLayout, at: number, s: RawShdr
   wr.word(at + f.entsize, s.entsize, l.is64);
 }
 
-export function readSym(r: ByteReader, l: ClassLayout, at: number): RawSym {
+/**
+ * The symbol table entry at `at`. A table reader passes `into`, one record it reuses for every entry
+ * (the fields are copied out before the next read), rather than have a record made for each.
+ */
+export function readSym(r: ByteReader, l: ClassLayout, at: number, into?: RawSym): RawSym {
   // Every entry of a table the parser bounded: read it with one check. Otherwise field by
   // field, so the error names the first field past the end.
   if (!r.holds(at, l.symSize)) return readSymFieldByField(r, l, at);
   const v = r.view;
   const le = r.littleEndian;
-  if (l.is64) {
-    const f = SYM_FIELD[64];
-    return {
-      name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
-      shndx: v.getUint16(at + f.shndx, le), value: v.getBigUint64(at + f.value, le),
-      size: v.getBigUint64(at + f.size, le),
-    };
-  }
-  const f = SYM_FIELD[32];
-  return {
-    name: v.getUint32(at, le), info: v.getUint8(at + f.info), other: v.getUint8(at + f.other),
-    shndx: v.getUint16(at + f.shndx, le), value: BigInt(v.getUint32(at + f.value, le)),
-    size: BigInt(v.getUint32(at + f.size, le)),
-  };
+  const out = into ?? { name: 0, value: 0n, size: 0n, info: 0, other: 0, shndx: 0 };
+  const f = SYM_FIELD[classOf(l)];
+  out.name = v.getUint32(at, le);
+  out.info = v.getUint8(at + f.info);
+  out.other = v.getUint8(at + f.other);
+  out.shndx = v.getUint16(at + f.shndx, le);
+  out.value = l.is64 ? v.getBigUint64(at + f.value, le) : BigInt(v.getUint32(at + f.value, le));
+  out.size = l.is64 ? v.getBigUint64(at + f.size, le) : BigInt(v.getUint32(at + f.size, le));
+  return out;
 }
 
 function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym {
@@ -204,13 +203,21 @@ function readSymFieldByField(r: ByteReader, l: ClassLayout, at: number): RawSym 
 }
 
 export function writeSym(wr: ByteWriter, l: ClassLayout, at: number, s: RawSym): void {
+  // Straight to the DataView, as readSym reads: one call a field, for each of thousands of symbols.
+  const v = wr.view;
+  const le = wr.littleEndian;
   const f = SYM_FIELD[classOf(l)];
-  wr.u32(at + f.name, s.name);
-  wr.u8(at + f.info, s.info);
-  wr.u8(at + f.other, s.other);
-  wr.u16(at + f.shndx, s.shndx);
-  wr.word(at + f.value, s.value, l.is64);
-  wr.word(at + f.size, s.size, l.is64);
+  v.setUint32(at + f.name, s.name, le);
+  v.setUint8(at + f.info, s.info);
+  v.setUint8(at + f.other, s.other);
+  v.setUint16(at + f.shndx, s.shndx, le);
+  if (l.is64) {
+    v.setBigUint64(at + f.value, s.value, le);
+    v.setBigUint64(at + f.size, s.size, le);
+  } else {
+    wr.word(at + f.value, s.value, false);
+    wr.word(at + f.size, s.size, false);
+  }
 }
 
 /** st_info packing: binding in the high four bits, type in the low four (both classes). */
@@ -245,15 +252,21 @@ export function relEntrySize(l: ClassLayout, rela: boolean): number {
 const rSym64At = (littleEndian: boolean): number => (littleEndian ? 12 : 8);
 const rType64At = (littleEndian: boolean): number => (littleEndian ? 8 : 12);
 
-/** r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. */
-export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean): RawRel {
+/**
+ * r_offset, r_info, then (RELA only) r_addend, each address-sized; r_addend is signed. `into`, when
+ * given, is filled and returned instead of a new record (see readSym).
+ */
+export function readRel(r: ByteReader, l: ClassLayout, at: number, rela: boolean, into?: RawRel): RawRel {
   if (!l.is64 || !r.holds(at, relEntrySize(l, rela))) return readRelFieldByField(r, l, at, rela);
   // ELF64 with the entry in the file: r_info as two 32-bit halves (symbol high, type low), no bigint arithmetic.
   const v = r.view;
   const le = r.littleEndian;
-  const type = v.getUint32(at + rType64At(le), le);
-  const sym = relSymbolIndex(r, l, at);
-  return { offset: v.getBigUint64(at, le), sym, type, addend: rela ? v.getBigInt64(at + 16, le) : 0n };
+  const out = into ?? { offset: 0n, sym: 0, type: 0, addend: 0n };
+  out.type = v.getUint32(at + rType64At(le), le);
+  out.sym = relSymbolIndex(r, l, at);
+  out.offset = v.getBigUint64(at, le);
+  out.addend = rela ? v.getBigInt64(at + 16, le) : 0n;
+  return out;
 }
 
 /**
@@ -307,14 +320,20 @@ export function writeRel(
   wr: ByteWriter, l: ClassLayout, at: number, rela: boolean, e: Readonly<RelFields>, sym: number,
 ): void {
   const w = l.wordSize;
-  wr.word(at, e.offset, l.is64);
   if (l.is64) {
-    // r_info as its two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
+    // Straight to the DataView (see writeSym); setBigUint64 wraps a negative r_addend itself. r_info as its
+    // two 32-bit halves, the symbol high: what joinRelInfo's bigint would hold, without the bigint.
+    const v = wr.view;
     const le = wr.littleEndian;
-    wr.u32(at + rSym64At(le), sym);
-    wr.u32(at + rType64At(le), e.type);
-  } else wr.word(at + w, joinRelInfo(sym, e.type, false), false);
-  if (rela) wr.word(at + 2 * w, e.addend, l.is64);
+    v.setBigUint64(at, e.offset, le);
+    v.setUint32(at + rSym64At(le), sym, le);
+    v.setUint32(at + rType64At(le), e.type, le);
+    if (rela) v.setBigUint64(at + 2 * w, e.addend, le);
+    return;
+  }
+  wr.word(at, e.offset, false);
+  wr.word(at + w, joinRelInfo(sym, e.type, false), false);
+  if (rela) wr.word(at + 2 * w, e.addend, false);
 }
 
 /**

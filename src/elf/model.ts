@@ -1,5 +1,5 @@
 import { ByteReader } from './bytes.js';
-import { type ClassLayout, type RawHeader, readRel, relEntrySize } from './layout.js';
+import { type ClassLayout, type RawHeader, type RawRel, readRel, relEntrySize } from './layout.js';
 import { SHT, STB } from './constants.js';
 import { ElfModelError } from './errors.js';
 
@@ -51,55 +51,74 @@ export function decodeRelocations(t: EncodedRelocations): Relocation[] {
   const r = new ByteReader(t.bytes, t.littleEndian, '');
   const size = relEntrySize(t.layout, t.rela);
   const relocations: Relocation[] = new Array(t.bytes.length / size);
+  // One record for every entry read; each Relocation is made from it.
+  const record: RawRel = { offset: 0n, sym: 0, type: 0, addend: 0n };
   for (let k = 0; k < relocations.length; k++) {
-    const { offset, sym, type, addend } = readRel(r, t.layout, k * size, t.rela);
+    const { offset, sym, type, addend } = readRel(r, t.layout, k * size, t.rela, record);
     relocations[k] = { offset, type, symbol: t.symbols[sym]!, addend };
   }
   return relocations;
 }
 
+// The classes below declare their fields (`declare`: nothing emitted) and set every one in the
+// constructor: a class field, even without an initialiser, is defined by a function of its own run
+// for each new object, and a module's thousands of symbols are made before any of this is optimised.
+
 export class Section {
   /** Position in the section header table; renumbered by ElfFile on every structural edit. */
-  index = -1;
-  name: string;
-  type: number;
-  flags: bigint;
-  addr = 0n;
-  addralign: bigint;
-  entsize: bigint;
+  declare index: number;
+  declare name: string;
+  declare type: number;
+  declare flags: bigint;
+  declare addr: bigint;
+  declare addralign: bigint;
+  declare entsize: bigint;
   /** The section sh_link names, for types where sh_link is a section index. */
-  link: Section | null = null;
+  declare link: Section | null;
   /** sh_link as a plain number, for types where it is not a section index. */
-  linkValue = 0;
+  declare linkValue: number;
   /** The section sh_info names (REL/RELA targets, SHF_INFO_LINK). */
-  infoSection: Section | null = null;
+  declare infoSection: Section | null;
   /** The signature symbol of an SHT_GROUP. */
-  infoSymbol: ElfSymbol | null = null;
+  declare infoSymbol: ElfSymbol | null;
   /** sh_info as a plain number, for types where it is neither (the writer computes SYMTAB's). */
-  infoValue = 0;
+  declare infoValue: number;
   /**
    * File contents (empty for NOBITS). Re-encoded by the writer for SYMTAB, REL(A), GROUP, SYMTAB_SHNDX
    * and string tables.
    */
-  data: Uint8Array;
+  declare data: Uint8Array;
   /** sh_size of a NOBITS section, which has no file contents. */
-  nobitsSize = 0n;
-  private decodedRelocations: Relocation[] | null = null;
-  private encoded: EncodedRelocations | null = null;
+  declare nobitsSize: bigint;
+  private declare decodedRelocations: Relocation[] | null;
+  private declare encoded: EncodedRelocations | null;
   /** GRP_* flags word and member sections of an SHT_GROUP. */
-  groupFlags = 0;
-  groupMembers: Section[] | null = null;
-  orig: OriginalPlacement | null = null;
+  declare groupFlags: number;
+  declare groupMembers: Section[] | null;
+  declare orig: OriginalPlacement | null;
 
   constructor(init: {
     name: string; type: number; flags?: bigint; addralign?: bigint; entsize?: bigint; data?: Uint8Array;
   }) {
+    this.index = -1;
     this.name = init.name;
     this.type = init.type;
     this.flags = init.flags ?? 0n;
+    this.addr = 0n;
     this.addralign = init.addralign ?? 1n;
     this.entsize = init.entsize ?? 0n;
+    this.link = null;
+    this.linkValue = 0;
+    this.infoSection = null;
+    this.infoSymbol = null;
+    this.infoValue = 0;
     this.data = init.data ?? new Uint8Array(0);
+    this.nobitsSize = 0n;
+    this.decodedRelocations = null;
+    this.encoded = null;
+    this.groupFlags = 0;
+    this.groupMembers = null;
+    this.orig = null;
   }
 
   /** Relocations of a REL/RELA section that refers to the symbol table (decoded from the input on first use). */
@@ -135,7 +154,12 @@ export class Section {
   /** Whether some relocation is against a symbol `test` accepts; reads an encoded table without decoding it. */
   hasRelocationAgainst(test: (symbol: ElfSymbol) => boolean): boolean {
     if (this.encoded) return this.encoded.uses.some((u) => test(u.symbol));
-    return this.decodedRelocations?.some((r) => test(r.symbol)) ?? false;
+    const relocations = this.decodedRelocations;
+    if (!relocations) return false;
+    // An index loop calling `test` alone: asked of every relocation of a converted module, before any of
+    // this is optimised, where some() would add a call a relocation.
+    for (let k = 0; k < relocations.length; k++) if (test(relocations[k]!.symbol)) return true;
+    return false;
   }
 
   get isRelocation(): boolean {
@@ -150,25 +174,26 @@ export class Section {
 
 export class ElfSymbol {
   /** Position in the symbol table; renumbered by ElfFile on every structural edit. */
-  index = -1;
-  name: string;
-  value: bigint;
-  size: bigint;
-  bind: number;
-  type: number;
-  other: number;
+  declare index: number;
+  declare name: string;
+  declare value: bigint;
+  declare size: bigint;
+  declare bind: number;
+  declare type: number;
+  declare other: number;
   /** Defining section, or null when st_shndx is a reserved value (see `special`). */
-  section: Section | null;
+  declare section: Section | null;
   /** st_shndx when it is not a section: SHN_UNDEF, SHN_ABS, SHN_COMMON, SHN_LIVEPATCH, ... */
-  special: number;
+  declare special: number;
   /** st_name and the name it pointed at in the input, so an unchanged name keeps its offset. */
-  origName: string | null = null;
-  origNameOffset = 0;
+  declare origName: string | null;
+  declare origNameOffset: number;
 
   constructor(init: {
     name: string; value?: bigint; size?: bigint; bind: number; type: number; other?: number;
     section?: Section | null; special?: number;
   }) {
+    this.index = -1;
     this.name = init.name;
     this.value = init.value ?? 0n;
     this.size = init.size ?? 0n;
@@ -177,6 +202,8 @@ export class ElfSymbol {
     this.other = init.other ?? 0;
     this.section = init.section ?? null;
     this.special = init.special ?? 0;
+    this.origName = null;
+    this.origNameOffset = 0;
   }
 
   /** st_shndx as the writer will emit it (before any SHN_XINDEX escape). */
@@ -257,8 +284,9 @@ export class ElfFile {
 
   /** Recompute every section's and symbol's index from list order. */
   renumber(): void {
-    this.sections.forEach((s, i) => (s.index = i));
-    this.symbols.forEach((s, i) => (s.index = i));
+    // Index loops, not forEach: a call a symbol, for thousands of symbols, in code not yet optimised.
+    for (let i = 0; i < this.sections.length; i++) this.sections[i]!.index = i;
+    for (let i = 0; i < this.symbols.length; i++) this.symbols[i]!.index = i;
   }
 
   /** A name → section map built once; rebuild it after edits. First section wins on duplicate names. */
@@ -309,12 +337,8 @@ export class ElfFile {
       section: (s) => secs.has(s), symbol: (s) => syms.has(s), word: 'removed', noSymbols: syms.size === 0,
     });
     if (dangling) throw new ElfModelError(`${this.fileName}: ${dangling}`);
-    const keptSections = this.sections.filter((s) => !secs.has(s));
-    const keptSymbols = this.symbols.filter((s) => !syms.has(s));
-    this.sections.length = 0;
-    this.sections.push(...keptSections);
-    this.symbols.length = 0;
-    this.symbols.push(...keptSymbols);
+    keepOnly(this.sections, secs);
+    keepOnly(this.symbols, syms);
     this.renumber();
     return { sections: [...secs], symbols: [...syms] };
   }
@@ -323,6 +347,14 @@ export class ElfFile {
   relocationSectionsFor(target: Section): Section[] {
     return this.sections.filter((s) => s.isRelocation && s.infoSection === target);
   }
+}
+
+/** Drop the members of `gone` from `list`, in place; a list none of whose entries go is left untouched. */
+function keepOnly<T>(list: T[], gone: ReadonlySet<T>): void {
+  if (gone.size === 0) return;
+  const kept = list.filter((item) => !gone.has(item));
+  list.length = 0;
+  list.push(...kept);
 }
 
 /** Which sections and symbols are gone, and the word a message calls them by ('removed', 'missing'). */
@@ -353,8 +385,11 @@ export function findDanglingReference(elf: ElfFile, gone: Absence): string | und
       (!gone.noSymbols && s.hasRelocationAgainst((sym) => gone.symbol(sym)) && `a relocation against a ${w} symbol`);
     if (dangling) return `section '${s.name}' still refers to something ${w}: ${dangling}`;
   }
-  for (const sym of elf.symbols) {
-    if (!gone.symbol(sym) && sym.section && gone.section(sym.section)) {
+  // An index loop: for-of over thousands of symbols allocates a result object a step until optimised.
+  const symbols = elf.symbols;
+  for (let k = 0; k < symbols.length; k++) {
+    const sym = symbols[k]!;
+    if (sym.section && !gone.symbol(sym) && gone.section(sym.section)) {
       return `symbol '${sym.name}' is defined in ${w} section '${sym.section.name}'`;
     }
   }

@@ -5,7 +5,7 @@ import {
 import { ElfFormatError } from './errors.js';
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, LAYOUT32, LAYOUT64, SECTION_WORD_SIZE, type ClassLayout, groupMemberOffset,
-  headerFieldOffset, type HeaderField, type RawShdr, readHeader, readShdr, readSym, relEntrySize,
+  headerFieldOffset, type HeaderField, type RawShdr, type RawSym, readHeader, readShdr, readSym, relEntrySize,
   relSymbolIndex, relSymbolWords, symBind, symType,
 } from './layout.js';
 import { ElfFile, ElfSymbol, Section } from './model.js';
@@ -298,9 +298,11 @@ class Parser {
     const init: ConstructorParameters<typeof ElfSymbol>[0] & { value: bigint; size: bigint } = {
       name: '', value: 0n, size: 0n, bind: 0, type: 0, other: 0, section: null, special: 0,
     };
+    // Likewise one record for every entry read.
+    const record: RawSym = { name: 0, value: 0n, size: 0n, info: 0, other: 0, shndx: 0 };
     for (let k = 0; k < count; k++) {
       const at = base + k * l.symSize;
-      const raw = readSym(r, l, at);
+      const raw = readSym(r, l, at, record);
       const name = raw.name === 0 ? '' : names.at(raw.name);
       if (name === undefined) {
         this.fail(`symbol ${k}: st_name ${raw.name} is outside '${strtab.name}' or unterminated`, si, at);

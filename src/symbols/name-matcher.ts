@@ -53,7 +53,12 @@ export class NameMatcher {
   readonly names: readonly string[];
   /** With export variants, ids >= size denote `__ksymtab_<names[id - size]>`. */
   readonly size: number;
-  private readonly encoded: Uint8Array[];
+  /**
+   * Every spelling's UTF-8 bytes, each followed by a NUL: spelling `id` is bytes[starts[id], starts[id + 1] - 1).
+   * The NUL also keeps a lone surrogate at the end of one name from pairing with one that starts the next.
+   */
+  private readonly bytes: Uint8Array;
+  private readonly starts: Int32Array;
   private readonly slots: Int32Array;
   private readonly mask: number;
   /**
@@ -74,20 +79,26 @@ export class NameMatcher {
     this.names = unique;
     this.size = unique.length;
     const all = withExportVariants ? [...unique, ...unique.map((n) => KSYMTAB_PREFIX + n)] : unique;
-    this.encoded = all.map((n) => Buffer.from(n, 'utf8'));
+    // One encode of all spellings, not a Buffer each (thousands of them for a converter run's names).
+    this.starts = new Int32Array(all.length + 1);
+    for (let id = 0; id < all.length; id++) this.starts[id + 1] = this.starts[id]! + Buffer.byteLength(all[id]!) + 1;
+    this.bytes = Buffer.from(all.join('\0') + '\0', 'utf8');
     let cap = 16;
     while (cap < all.length * 4) cap <<= 1;
     this.slots = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
-    this.encoded.forEach((b, id) => {
-      this.filter[filterKey(b, 0, b.length)] = 1;
-      const hash = fnv1a(b, 0, b.length);
+    const b = this.bytes;
+    for (let id = 0; id < all.length; id++) {
+      const start = this.starts[id]!;
+      const end = this.starts[id + 1]! - 1;
+      this.filter[filterKey(b, start, end)] = 1;
+      const hash = fnv1a(b, start, end);
       // One hash for both: the filter's key and the slot.
       this.filter[FILTER_ENTRIES + hashKey(hash)] = 1;
       let slot = hash & this.mask;
       while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
       this.slots[slot] = id;
-    });
+    }
   }
 
   /** The id of the wanted name spelled by bytes[start, end), or -1. */
@@ -104,10 +115,11 @@ export class NameMatcher {
     for (;;) {
       const id = this.slots[slot]!;
       if (id === -1) return -1;
-      const want = this.encoded[id]!;
-      if (want.length === len) {
+      const from = this.starts[id]!;
+      if (this.starts[id + 1]! - 1 - from === len) {
+        const want = this.bytes;
         let i = 0;
-        while (i < len && want[i] === bytes[start + i]) i++;
+        while (i < len && want[from + i] === bytes[start + i]) i++;
         if (i === len) return id;
       }
       slot = (slot + 1) & this.mask;

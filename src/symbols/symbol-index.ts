@@ -56,15 +56,56 @@ class WholeInput {
  * maps and sets per map.
  */
 interface NameFacts {
-  /** Per map: object index -> hits in file order. */
-  hits: (Map<number, MapHit[]> | undefined)[];
-  /** Per map: the objects this YAML map lists the name for. */
-  listed: (Set<number> | undefined)[];
-  definitions: SymbolEntry[];
+  /** Per map: the hits in file order, by object index. */
+  hits: (HitsByObject | undefined)[];
+  /** Per map: the objects this YAML map lists the name for; absent until a YAML map lists the name. */
+  listed: (Set<number> | undefined)[] | undefined;
+  definitions: readonly SymbolEntry[];
   exporter: ExportEntry | undefined;
 }
 
 const NO_HITS: readonly MapHit[] = [];
+const NO_DEFINITIONS: readonly SymbolEntry[] = [];
+
+/**
+ * One name's hits in one map, by object. Most names are in a single object: their hits are one list,
+ * and a Map (half a kilobyte, for each of thousands of names, carried through every collection of
+ * the run) is made only for a name found in a second object.
+ */
+class HitsByObject {
+  /** Each object with hits, in order of its first hit. */
+  declare readonly objects: number[];
+  private declare readonly firstHits: MapHit[];
+  private declare byObject: Map<number, MapHit[]> | undefined;
+
+  constructor(first: MapHit) {
+    this.objects = [first.object];
+    this.firstHits = [first];
+    this.byObject = undefined;
+  }
+
+  add(hit: MapHit): void {
+    if (!this.byObject) {
+      if (hit.object === this.objects[0]) {
+        this.firstHits.push(hit);
+        return;
+      }
+      this.byObject = new Map([[this.objects[0]!, this.firstHits]]);
+    }
+    const list = this.byObject.get(hit.object);
+    if (list) list.push(hit);
+    else {
+      this.byObject.set(hit.object, [hit]);
+      this.objects.push(hit.object);
+    }
+  }
+
+  /** The hits in `object`, in file order. */
+  get(object: number): readonly MapHit[] {
+    if (this.byObject) return this.byObject.get(object) ?? NO_HITS;
+    return object === this.objects[0] ? this.firstHits : NO_HITS;
+  }
+}
 
 function orderKnownFormat(format: MapFormat): boolean {
   return format === 'compact' || format === 'kallsyms';
@@ -89,18 +130,21 @@ class LoadedSymbolIndex implements SymbolIndex {
   /** Record the scans of one batch of names (all maps scanned with the same matcher). */
   ingest(matcher: NameMatcher, scans: ScannedMap[], exports: Map<string, ExportEntry>[]): void {
     const batch: NameFacts[] = matcher.names.map(() => this.noFacts());
+    // Here and below, loops over hits and definitions are index loops: they run a few times a wanted
+    // name (thousands) before any of this is optimised, where for-of allocates a result object a step.
     scans.forEach((scan, mapIndex) => {
-      for (const hit of scan.hits) {
+      const hits = scan.hits;
+      for (let k = 0; k < hits.length; k++) {
+        const hit = hits[k]!;
         const perMap = batch[hit.nameId]!.hits;
-        const byObject = (perMap[mapIndex] ??= new Map());
-        const list = byObject.get(hit.object);
-        if (list) list.push(hit);
-        else byObject.set(hit.object, [hit]);
+        const byObject = perMap[mapIndex];
+        if (byObject) byObject.add(hit);
+        else perMap[mapIndex] = new HitsByObject(hit);
       }
       if (scan.listed) {
         for (const key of scan.listed) {
           const [object, nameId] = key.split(':').map(Number) as [number, number];
-          (batch[nameId]!.listed[mapIndex] ??= new Set()).add(object);
+          ((batch[nameId]!.listed ??= [])[mapIndex] ??= new Set()).add(object);
         }
       }
     });
@@ -148,7 +192,7 @@ class LoadedSymbolIndex implements SymbolIndex {
       const local = m.objects.get(object);
       if (local === undefined) continue;
       if (m.format === 'yaml') {
-        if (facts.listed[i]?.has(local)) return i;
+        if (facts.listed?.[i]?.has(local)) return i;
         if (yamlDescribes < 0) yamlDescribes = i;
         continue;
       }
@@ -176,8 +220,9 @@ class LoadedSymbolIndex implements SymbolIndex {
       const byObject = facts.hits[mapIndex];
       if (!byObject) continue;
       const names = this.maps[mapIndex]!.objectNames;
-      for (const local of byObject.keys()) {
-        const object = names[local]!;
+      const locals = byObject.objects;
+      for (let i = 0; i < locals.length; i++) {
+        const object = names[locals[i]!]!;
         if (first === undefined) first = object;
         else if (object !== first) (more ??= new Set([first])).add(object);
       }
@@ -189,11 +234,15 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   private buildDefinitions(name: string, facts: NameFacts): SymbolEntry[] {
     const defs: SymbolEntry[] = [];
-    for (const object of this.objectsWithHits(facts)) {
+    const objects = this.objectsWithHits(facts);
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i]!;
       const mapIndex = this.chooseMap(object, facts);
       if (mapIndex < 0) continue;
       const file = this.maps[mapIndex]!.file;
-      for (const hit of this.hitsFor(object, facts, mapIndex)) {
+      const hits = this.hitsFor(object, facts, mapIndex);
+      for (let k = 0; k < hits.length; k++) {
+        const hit = hits[k]!;
         if (hit.loadOnly) continue;
         const entry: SymbolEntry = { object, name, origin: { file, line: hit.line } };
         if (hit.rank !== undefined) entry.rank = hit.rank;
@@ -222,7 +271,7 @@ class LoadedSymbolIndex implements SymbolIndex {
 
   /** Facts of a name no map has (yet): also those of a name no matcher can hold (the empty string). */
   private noFacts(): NameFacts {
-    return { hits: [], listed: [], definitions: [], exporter: undefined };
+    return { hits: [], listed: undefined, definitions: NO_DEFINITIONS, exporter: undefined };
   }
 
   definitions(name: string): readonly SymbolEntry[] {
@@ -234,7 +283,8 @@ class LoadedSymbolIndex implements SymbolIndex {
     const mapIndex = this.chooseMap(object, facts);
     if (mapIndex < 0) return undefined;
     let n = 0;
-    for (const hit of this.hitsFor(object, facts, mapIndex)) if (!hit.loadOnly) n++;
+    const hits = this.hitsFor(object, facts, mapIndex);
+    for (let k = 0; k < hits.length; k++) if (!hits[k]!.loadOnly) n++;
     return n;
   }
 
