@@ -100,7 +100,7 @@ export function readInputSync(file: string): Buffer {
  * with 512 KiB, and touches 100 fewer pages); reading it whole would fault in
  * all 20 MB.
  */
-const WINDOW = 1 << 17;
+export const WINDOW = 1 << 17;
 /** Compressed bytes read at a time from a gzip input (a bigger buffer is only more fresh pages). */
 const GZIP_READ = 1 << 16;
 /** What format detection looks at (detectMapFormat reads at most this much). */

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { lineReader } from '../../src/symbols/detect.js';
-import { wasmLineFilterAvailable } from '../../src/symbols/line-filter.js';
+import { WasmLineWindow, wasmLineFilterAvailable } from '../../src/symbols/line-filter.js';
 import type { MapFormat } from '../../src/symbols/map-scan.js';
 import { NameMatcher } from '../../src/symbols/name-matcher.js';
-import { type InputOptions, InputReader } from '../../src/symbols/read-input.js';
+import { type InputOptions, InputReader, WINDOW } from '../../src/symbols/read-input.js';
 import { SymversScan } from '../../src/symbols/symvers.js';
 import { rng } from '../support/rng.js';
 import { tempDir, writeTemp } from './helpers.js';
@@ -154,6 +154,22 @@ describe('the wasm line filter', () => {
     // Both kinds of outcome were compared.
     expect(errors).toBeGreaterThan(2);
     expect(errors).toBeLessThan(55);
+  });
+
+  it('takes the usual window without growing its memory (growing detaches an ArrayBuffer)', () => {
+    const memory = (globalThis as { WebAssembly: { Memory: { prototype: { grow(pages: number): number } } } })
+      .WebAssembly.Memory.prototype;
+    const grow = vi.spyOn(memory, 'grow');
+    try {
+      const lines = WasmLineWindow.create(WINDOW);
+      expect(lines?.window.length).toBe(WINDOW);
+      expect(grow).not.toHaveBeenCalled();
+      // A longer window still grows it, as a line longer than the window needs.
+      lines!.grow(2 * WINDOW);
+      expect(grow).toHaveBeenCalledTimes(1);
+    } finally {
+      grow.mockRestore();
+    }
   });
 
   it('handles a line split across every window boundary, and lines longer than the window', async () => {

@@ -27,8 +27,13 @@
 ;;   131072  the module name of the last kallsyms module run, up to 256 bytes
 ;;   132096  the records, 4096 x (start, stop, line) as i32: one per reported line
 ;;   196608  the window, to the end of memory less 16 bytes (a block load may pass `end`)
+;;
+;; Six pages (64 KiB each) at the start: the layout with the usual 128 KiB window and its 16 bytes
+;; of slack. Growing a memory detaches its ArrayBuffer, and the first detach anywhere makes V8 drop
+;; the optimised code of every function that reads a typed array (the ELF reader and the name
+;; matcher among them) and compile it again; starting large enough, taking the window grows nothing.
 (module
-  (memory (export "memory") 4)
+  (memory (export "memory") 6)
 
   (global $format (mut i32) (i32.const 0))
   ;; The number of the last line seen; JavaScript sets it before a scan and reads it after.
