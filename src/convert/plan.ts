@@ -207,7 +207,7 @@ function strayAnnotationRelocations(elf: ElfFile, removed: ReadonlySet<Section>,
   for (const s of elf.sections) {
     if (!s.hasRelocations || removed.has(s) || !s.hasRelocationAgainst(intoRemoved)) continue;
     for (const r of s.relocations!) {
-      if (r.symbol.section && removed.has(r.symbol.section)) {
+      if (intoRemoved(r.symbol)) {
         stray.add(r);
         const what = `section '${s.name}' offset ${hex(r.offset)} refers to annotation data '${r.symbol.name}'`;
         const at = { file: elf.fileName, symbol: r.symbol.name };
