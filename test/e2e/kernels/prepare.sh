@@ -95,19 +95,15 @@ fi
 pkgs="xz-utils make $CROSS_GCC_PKG $QEMU_PKG cpio gzip"
 [ "$ksrc" = built ] && pkgs="$pkgs gcc libc6-dev flex bison bc"
 # shellcheck disable=SC2086
-installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$4 == "installed" {print $1}' | paste -sd' ') "
-missing=
-for p in $pkgs; do
-	case $installed in *" $p "*) ;; *) missing="$missing $p" ;; esac
-done
+missing=$(missing_packages $pkgs)
 if [ -n "$missing" ]; then
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run prepare.sh as root, or apt-get install them)"
+	[ "$(id -u)" = 0 ] || die "missing packages: $missing (run prepare.sh as root, or apt-get install them)"
 	export DEBIAN_FRONTEND=noninteractive
-	log "apt-get install$missing"
+	log "apt-get install $missing"
 	apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || log "apt-get update failed; trying the install anyway"
 	# shellcheck disable=SC2086
 	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >&2 ||
-		die "apt-get install$missing failed"
+		die "apt-get install $missing failed"
 fi
 
 # --- the cache

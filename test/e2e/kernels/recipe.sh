@@ -18,3 +18,17 @@ load_recipe() {
 	# shellcheck disable=SC2034 # read by the scripts that source this file
 	frag_sha=$(sha256sum < "$fragment" | cut -d' ' -f1)
 }
+
+# missing_packages <package>...: prints those of them (space-separated) that are not installed.
+# One dpkg-query for all; it exits 1 when it has never heard of one of them (a package never
+# installed on this machine, as qemu-system-misc on a fresh one), which says "not installed" and
+# is no error: under pipefail it ended prepare.sh before it could install anything.
+missing_packages() {
+	local installed p missing=
+	installed=" $({ dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true; } |
+		awk '$4 == "installed" {print $1}' | paste -sd' ') "
+	for p in "$@"; do
+		case $installed in *" $p "*) ;; *) missing="$missing $p" ;; esac
+	done
+	echo "${missing# }"
+}
